@@ -1,0 +1,9 @@
+"""`make run`: the demo council on this machine, over plain HTTP, with the demo banner."""
+
+from config.env import env_str
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = env_str("SECRET_KEY", "demo-only-not-secret-" + "x" * 40)
+QPA_DEMO_MODE = True
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

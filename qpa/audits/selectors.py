@@ -1,0 +1,30 @@
+"""Reads of audits, through the remit of the person asking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from qpa.accounts.models import Role
+from qpa.audits.models import Audit, AuditStatus
+from qpa.cases.selectors import cases_visible_to
+
+
+def audits_visible_to(*, user: Any) -> QuerySet[Audit]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Audit.objects.none()
+    visible_case = Q(case__in=cases_visible_to(user=user).values("pk"))
+    my_own = Q(auditor=user)
+    audits = Audit.objects.filter(visible_case | my_own)
+    if user.role == Role.PRACTITIONER:
+        # A practitioner reads findings once submitted, never a draft.
+        audits = audits.filter(status=AuditStatus.SUBMITTED)
+    return audits
+
+
+def inadequate_or_worse(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    return audits.filter(
+        status=AuditStatus.SUBMITTED,
+        overall_rating__rank__gte=F("overall_rating__scale__inadequate_or_worse_rank"),
+    )

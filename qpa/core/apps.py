@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "qpa.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from qpa.core import checks
+
+        checks.connect()

@@ -1,0 +1,331 @@
+"""A fictional council for demonstrations and tests: about 2,500 open cases, staff in
+every role, and a year of audits whose mix resembles the briefing's. Deterministic: the
+same seed and month give the same council."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from qpa.accounts.models import Role, User
+from qpa.audits.models import Audit, AuditSource, AuditStatus, Captured, DomainRating
+from qpa.cases.models import Case, CaseStatus
+from qpa.organisation.models import Council, ServiceArea, Team, TeamMembership
+from qpa.tools.models import AuditTool, Rating
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, never real
+COUNCIL_NAME = "Northbridge City Council"
+
+# slug -> (teams, open cases, share of monthly audits as in the briefing's 181)
+AREAS: dict[str, tuple[list[str], int, int]] = {
+    "child-protection": (["Child Protection Team 1", "Child Protection Team 2"], 300, 34),
+    "first-response": (["MASH", "Duty and Assessment Team"], 350, 39),
+    "children-in-need": (
+        ["Children in Need Team 1", "Children in Need Team 2", "Children in Need Team 3"],
+        800,
+        40,
+    ),
+    "children-in-care": (["Children in Care Team 1", "Children in Care Team 2"], 550, 31),
+    "leaving-care": (["Leaving Care Team"], 300, 15),
+    "children-with-disabilities": (["Disabled Children's Team"], 200, 22),
+}
+CLOSED_CASES = 200
+AUDITS_PER_MONTH = 45
+THEMED_AUDITS = 39
+
+# The briefing's overall mix: outstanding, good, adequate, inadequate, critical.
+OVERALL_WEIGHTS = [1, 63, 78, 35, 4]
+# Domains the briefing found strong (negative bias: better) and weak.
+DOMAIN_BIAS = {
+    "Supervision/Management Overview": -0.45,
+    "Key Assessment Episodes": -0.4,
+    "Case Transfer and Closure": -0.35,
+    "Key Decisions": 0.45,
+    "Child/Young Person focused practice": 0.4,
+    "Referral and Response": 0.35,
+}
+NOT_APPLICABLE_SHARE = {"Case Transfer and Closure": 0.4, "Referral and Response": 0.1}
+
+FIRST_NAMES = [
+    "Amara", "Ben", "Chloe", "Dev", "Ella", "Farid", "Grace", "Hassan", "Isla", "Jon",
+    "Kemi", "Leo", "Maya", "Nikhil", "Olu", "Priya", "Quinn", "Rosa", "Sam", "Tariq",
+    "Uma", "Viktor", "Wendy", "Xander", "Yasmin", "Zoe",
+]
+LAST_NAMES = [
+    "Adeyemi", "Brown", "Clarke", "Dhillon", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
+    "Jones", "Khan", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Quigley", "Reid",
+    "Singh", "Taylor", "Usman", "Vaughan", "Walsh", "Young",
+]
+ETHNICITIES = ["a) WBRI", "b) WIRI", "e) WOTH", "f) MWBC", "j) AIND", "l) ABAN", "n) BCRB",
+               "o) BAFR", "r) OOTH", "t) NOBT"]
+
+
+@dataclass(frozen=True)
+class DemoSignIn:
+    username: str
+    role: str
+    about: str
+
+
+SIGN_INS = [
+    DemoSignIn("auditor", Role.AUDITOR.label, "manager of Children in Care Team 1"),
+    DemoSignIn("head.of.service", Role.HEAD_OF_SERVICE.label, "Child Protection, First Response"),
+    DemoSignIn("assistant.director", Role.ASSISTANT_DIRECTOR.label, "the whole service"),
+    DemoSignIn("deputy.director", Role.DEPUTY_DIRECTOR.label, "the whole service"),
+    DemoSignIn("performance", Role.PERFORMANCE.label, "figures, no case detail"),
+    DemoSignIn("practitioner", Role.PRACTITIONER.label, "social worker, Child Protection Team 1"),
+    DemoSignIn("admin", Role.ADMINISTRATOR.label, "tools, scales and configuration"),
+]
+
+
+class DemoDataExists(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, seed: int, today: date) -> None:
+        self.rng = random.Random(seed)
+        self.today = today
+        self.password = make_password(DEMO_PASSWORD)
+        self.name_index = 0
+
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def person(self, username: str, role: Role, **extra: object) -> User:
+        first = FIRST_NAMES[self.name_index % len(FIRST_NAMES)]
+        last = LAST_NAMES[(self.name_index * 7) % len(LAST_NAMES)]
+        self.name_index += 1
+        return User.objects.create(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@northbridge.example",
+            role=role,
+            password=self.password,
+            **extra,
+        )
+
+    def aware(self, day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time(10 + self.rng.randrange(7))))
+
+
+def build_demo(*, seed: int = 2026, today: date | None = None) -> dict[str, int]:
+    """Builds the demo council in one transaction. Refuses a database that holds cases."""
+    if Case.objects.exists():
+        raise DemoDataExists("The database already holds cases; demo data is only for an empty one.")
+    b = _Builder(seed, today or timezone.localdate())
+    with transaction.atomic():
+        Council.objects.get_or_create(defaults={"name": COUNCIL_NAME})
+        areas = {a.slug: a for a in ServiceArea.objects.all()}
+        directors = _build_directors(b, list(areas.values()))
+        teams, managers, practitioners = _build_teams(b, areas, directors)
+        cases = _build_cases(b, areas, teams, practitioners)
+        audits = _build_audits(b, cases, managers)
+    return {
+        "users": User.objects.count(),
+        "teams": sum(len(t) for t in teams.values()),
+        "open_cases": sum(1 for c in cases if c.status == CaseStatus.OPEN),
+        "audits": audits,
+    }
+
+
+def _build_directors(b: _Builder, areas: list[ServiceArea]) -> dict[str, User]:
+    dd = b.person("deputy.director", Role.DEPUTY_DIRECTOR, job_title="Deputy Director")
+    ad = b.person(
+        "assistant.director", Role.ASSISTANT_DIRECTOR, manager=dd, job_title="Assistant Director"
+    )
+    b.person("performance", Role.PERFORMANCE, manager=ad, job_title="Performance Analyst")
+    b.person("admin", Role.ADMINISTRATOR, manager=ad, job_title="Systems Administrator")
+    heads: dict[str, User] = {"ad": ad, "dd": dd}
+    # One Head of Service for Child Protection and First Response, one each for the rest.
+    pairs = [("child-protection", "first-response"), ("children-in-need",),
+             ("children-in-care",), ("leaving-care",), ("children-with-disabilities",)]
+    by_slug = {a.slug: a for a in areas}
+    for index, slugs in enumerate(pairs):
+        username = "head.of.service" if index == 0 else f"hos.{slugs[0]}"
+        head = b.person(username, Role.HEAD_OF_SERVICE, manager=ad, job_title="Head of Service")
+        head.service_areas.set([by_slug[s] for s in slugs])
+        for slug in slugs:
+            heads[slug] = head
+    return heads
+
+
+def _build_teams(
+    b: _Builder, areas: dict[str, ServiceArea], heads: dict[str, User]
+) -> tuple[dict[str, list[Team]], list[User], dict[int, list[User]]]:
+    teams: dict[str, list[Team]] = {}
+    managers: list[User] = []
+    practitioners: dict[int, list[User]] = {}
+    for slug, (team_names, _, _) in AREAS.items():
+        teams[slug] = []
+        for name in team_names:
+            username = "auditor" if name == "Children in Care Team 1" else None
+            manager = b.person(
+                username or f"stm.{len(managers) + 1}",
+                Role.AUDITOR,
+                manager=heads[slug],
+                job_title="Senior Team Manager",
+            )
+            team = Team.objects.create(
+                public_id=b.uuid(), name=name, service_area=areas[slug], manager=manager
+            )
+            TeamMembership.objects.create(user=manager, team=team)
+            members = []
+            for n in range(4):
+                is_demo = name == "Child Protection Team 1" and n == 0
+                worker = b.person(
+                    "practitioner" if is_demo else f"sw.{team.pk}.{n + 1}",
+                    Role.PRACTITIONER,
+                    manager=manager,
+                    job_title="Social Worker",
+                )
+                TeamMembership.objects.create(user=worker, team=team)
+                members.append(worker)
+            practitioners[team.pk] = members
+            managers.append(manager)
+            teams[slug].append(team)
+    return teams, managers, practitioners
+
+
+def _build_cases(
+    b: _Builder,
+    areas: dict[str, ServiceArea],
+    teams: dict[str, list[Team]],
+    practitioners: dict[int, list[User]],
+) -> list[Case]:
+    cases: list[Case] = []
+    number = 100000
+    plan = [(slug, count, CaseStatus.OPEN) for slug, (_, count, _) in AREAS.items()]
+    plan.append(("children-in-need", CLOSED_CASES, CaseStatus.CLOSED))
+    for slug, count, status in plan:
+        for _ in range(count):
+            number += 1
+            team = b.rng.choice(teams[slug])
+            worker = b.rng.choice(practitioners[team.pk])
+            born = b.today - timedelta(days=b.rng.randrange(30, 17 * 365))
+            if slug == "leaving-care":
+                born = b.today - timedelta(days=b.rng.randrange(18 * 365, 24 * 365))
+            opened = b.today - timedelta(days=b.rng.randrange(20, 900))
+            cases.append(
+                Case(
+                    public_id=b.uuid(),
+                    child_id=f"NB{number}",
+                    status=status,
+                    service_area=areas[slug],
+                    team=team,
+                    worker_name=worker.get_full_name(),
+                    practitioner=worker,
+                    gender=b.rng.choice(["a) Male", "b) Female"]),
+                    ethnicity=b.rng.choice(ETHNICITIES),
+                    date_of_birth=born,
+                    has_disability=slug == "children-with-disabilities",
+                    opened_on=opened,
+                    closed_on=(b.today - timedelta(days=b.rng.randrange(1, 60)))
+                    if status == CaseStatus.CLOSED
+                    else None,
+                    cin_start_date=opened if slug in ("children-in-need", "first-response") else None,
+                    cp_plan_start_date=opened if slug == "child-protection" else None,
+                    looked_after_start_date=opened if slug == "children-in-care" else None,
+                )
+            )
+    return Case.objects.bulk_create(cases, batch_size=500)
+
+
+def _weighted_rank(b: _Builder, weights: list[int]) -> int:
+    return b.rng.choices(range(1, len(weights) + 1), weights=weights)[0]
+
+
+def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
+    qop = AuditTool.objects.get(slug="quality-of-practice").current_version
+    themed = AuditTool.objects.get(slug="child-protection-core-assessment").current_version
+    ratings = {r.rank: r for r in Rating.objects.filter(scale=qop.tool.scale)}
+    qop_domains = list(qop.domains.all())
+    themed_domains = list(themed.domains.all())
+    open_by_area: dict[int, list[Case]] = {}
+    for case in cases:
+        if case.status == CaseStatus.OPEN and case.service_area_id is not None:
+            open_by_area.setdefault(case.service_area_id, []).append(case)
+    area_ids = {a.slug: a.pk for a in ServiceArea.objects.all()}
+    shares = [(area_ids[slug], share) for slug, (_, _, share) in AREAS.items()]
+    audits: list[Audit] = []
+    domain_sets: list[list[DomainRating]] = []
+
+    def add(case: Case, version_domains: list, version: object, day: date, overall: int,
+            status: str = AuditStatus.SUBMITTED) -> None:
+        auditor = b.rng.choice([m for m in managers if m.pk != case.team.manager_id])  # type: ignore[union-attr]
+        submitted = status == AuditStatus.SUBMITTED
+        audit = Audit(
+            public_id=b.uuid(),
+            case=case,
+            tool_version=version,
+            auditor=auditor,
+            status=status,
+            source=AuditSource.QPA,
+            service_area_id=case.service_area_id,
+            team_id=case.team_id,
+            audit_date=day,
+            submitted_at=b.aware(day) if submitted else None,
+            overall_rating=ratings[overall] if submitted else None,
+            overall_rationale="Demo rationale: the overall judgement weighs the domains above."
+            if submitted
+            else "",
+            child_experience_captured=b.rng.choice(list(Captured.values)) if submitted else "",
+            family_view_captured=b.rng.choice(list(Captured.values)) if submitted else "",
+            created_by=auditor,
+            updated_by=auditor,
+        )
+        rows = []
+        for domain in version_domains:
+            if not submitted:
+                break
+            na = b.rng.random() < NOT_APPLICABLE_SHARE.get(domain.name, 0.0)
+            rank = overall + max(-1, min(1, round(b.rng.gauss(DOMAIN_BIAS.get(domain.name, 0), 0.7))))
+            rank = max(1, min(len(ratings), rank))
+            rows.append(
+                DomainRating(
+                    domain=domain,
+                    not_applicable=na and domain.allows_not_applicable,
+                    rating=None if na and domain.allows_not_applicable else ratings[rank],
+                    evidence="Demo evidence." if submitted else "",
+                )
+            )
+        audits.append(audit)
+        domain_sets.append(rows)
+
+    month_start = b.today.replace(day=1)
+    # Eleven full months and the current month so far.
+    for months_back in range(11, -1, -1):
+        first = (month_start - timedelta(days=28 * months_back)).replace(day=1)
+        days = 27 if months_back else b.today.day
+        for area_id, share in shares:
+            count = round(AUDITS_PER_MONTH * share / 181 * days / 27)
+            for case in b.rng.sample(open_by_area[area_id], count):
+                day = first + timedelta(days=b.rng.randrange(days))
+                add(case, qop_domains, qop, day, _weighted_rank(b, OVERALL_WEIGHTS))
+    # The themed child protection audit, ten months ago, as in the briefing's January.
+    themed_day = (month_start - timedelta(days=28 * 10)).replace(day=15)
+    for case in b.rng.sample(open_by_area[area_ids["child-protection"]], THEMED_AUDITS):
+        add(case, themed_domains, themed, themed_day, _weighted_rank(b, [0, 30, 40, 28, 2]))
+    # Two drafts for the demo auditor's home page.
+    demo_auditor = next(m for m in managers if m.username == "auditor")
+    cp_cases = [c for c in open_by_area[area_ids["child-protection"]] if c.team.manager_id != demo_auditor.pk]  # type: ignore[union-attr]
+    for case in cp_cases[:2]:
+        add(case, qop_domains, qop, b.today, 3, status=AuditStatus.DRAFT)
+        audits[-1].auditor = demo_auditor
+        audits[-1].created_by = audits[-1].updated_by = demo_auditor
+
+    Audit.objects.bulk_create(audits, batch_size=500)
+    for audit, rows in zip(audits, domain_sets, strict=True):
+        for row in rows:
+            row.audit = audit
+    DomainRating.objects.bulk_create(
+        [row for rows in domain_sets for row in rows], batch_size=1000
+    )
+    return len(audits)

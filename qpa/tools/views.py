@@ -1,0 +1,280 @@
+"""Administrators keep the audit tools and rating scales. Thin views: check the role,
+validate the form, call the service, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from qpa.accounts.access import role_required
+from qpa.accounts.models import Role, User
+from qpa.tools import services
+from qpa.tools.forms import (
+    CrosswalkForm,
+    DomainForm,
+    ScaleCreateForm,
+    ScaleLinesForm,
+    ToolCreateForm,
+    ToolEditForm,
+)
+from qpa.tools.models import AuditTool, Domain, RatingCrosswalk, RatingScale
+
+administrators_only = role_required(Role.ADMINISTRATOR)
+
+
+def _acting(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _form_errors_from(form: object, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)  # type: ignore[attr-defined]
+    else:
+        for message in error.messages:
+            form.add_error(None, message)  # type: ignore[attr-defined]
+
+
+@administrators_only
+def tool_list(request: HttpRequest) -> HttpResponse:
+    tools = AuditTool.objects.select_related("scale").annotate(version_count=Count("versions"))
+    return render(request, "tools/tool_list.html", {"tools": tools})
+
+
+@administrators_only
+def tool_create(request: HttpRequest) -> HttpResponse:
+    form = ToolCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        tool = services.tool_create(acting_user=_acting(request), **form.cleaned_data)
+        messages.success(request, f"{tool.name} created. Now add its domains.")
+        return redirect(tool)
+    return render(request, "tools/tool_form.html", {"form": form, "title": "Create an audit tool"})
+
+
+@administrators_only
+def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(AuditTool.objects.select_related("scale"), slug=slug)
+    version = tool.current_version
+    return render(
+        request,
+        "tools/tool_detail.html",
+        {
+            "tool": tool,
+            "version": version,
+            "domains": version.domains.all(),
+            "in_use": services.version_in_use(version),
+            "versions": tool.versions.annotate(
+                audit_count=Count("audits", distinct=True), domain_count=Count("domains", distinct=True)
+            ),
+        },
+    )
+
+
+@administrators_only
+def tool_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    initial = {"name": tool.name, "description": tool.description, "is_active": tool.is_active}
+    form = ToolEditForm(request.POST or None, initial=initial, tool=tool)
+    if request.method == "POST" and form.is_valid():
+        services.tool_update(acting_user=_acting(request), tool=tool, **form.cleaned_data)
+        messages.success(request, f"{tool.name} saved.")
+        return redirect(tool)
+    return render(
+        request, "tools/tool_form.html", {"form": form, "title": f"Edit {tool.name}", "tool": tool}
+    )
+
+
+def _domain_spec(data: dict[str, object]) -> services.DomainSpec:
+    return services.DomainSpec(
+        name=str(data["name"]).strip(),
+        prompts=str(data["prompts"]),
+        guidance=str(data["guidance"]),
+        allows_not_applicable=bool(data["allows_not_applicable"]),
+    )
+
+
+@administrators_only
+def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    form = DomainForm(request.POST or None, initial={"allows_not_applicable": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.tool_domain_add(
+                acting_user=_acting(request), tool=tool, spec=_domain_spec(form.cleaned_data)
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Domain added. The tool is now at version {version.number}.")
+            return redirect(tool)
+    return render(
+        request,
+        "tools/domain_form.html",
+        {"form": form, "tool": tool, "title": f"Add a domain to {tool.name}",
+         "in_use": services.version_in_use(tool.current_version)},
+    )
+
+
+def _current_domain(tool: AuditTool, position: int) -> Domain:
+    domain = tool.current_version.domains.filter(order=position).first()
+    if domain is None:
+        raise Http404
+    return domain
+
+
+@administrators_only
+def domain_edit(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    domain = _current_domain(tool, position)
+    initial = {
+        "name": domain.name,
+        "prompts": domain.prompts,
+        "guidance": domain.guidance,
+        "allows_not_applicable": domain.allows_not_applicable,
+    }
+    form = DomainForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.tool_domain_update(
+                acting_user=_acting(request),
+                tool=tool,
+                position=position,
+                spec=_domain_spec(form.cleaned_data),
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Domain saved. The tool is now at version {version.number}.")
+            return redirect(tool)
+    return render(
+        request,
+        "tools/domain_form.html",
+        {"form": form, "tool": tool, "title": f"Edit {domain.name}",
+         "in_use": services.version_in_use(tool.current_version)},
+    )
+
+
+@administrators_only
+def domain_remove(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    domain = _current_domain(tool, position)
+    if request.method == "POST":
+        version = services.tool_domain_remove(
+            acting_user=_acting(request), tool=tool, position=position
+        )
+        messages.success(
+            request, f"{domain.name} removed. The tool is now at version {version.number}."
+        )
+        return redirect(tool)
+    return render(
+        request,
+        "tools/domain_remove.html",
+        {"tool": tool, "domain": domain, "in_use": services.version_in_use(tool.current_version)},
+    )
+
+
+@administrators_only
+def scale_list(request: HttpRequest) -> HttpResponse:
+    scales = RatingScale.objects.prefetch_related("ratings")
+    return render(request, "tools/scale_list.html", {"scales": scales})
+
+
+@administrators_only
+def scale_create(request: HttpRequest) -> HttpResponse:
+    form = ScaleCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        count = len(data["ratings"])
+        try:
+            scale = services.scale_create(
+                acting_user=_acting(request),
+                name=data["name"],
+                ratings=data["ratings"],
+                good_or_better_rank=data["good_or_better"],
+                inadequate_or_worse_rank=count - data["inadequate_or_worse"] + 1,
+                description=data["description"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"{scale.name} created.")
+            return redirect(scale)
+    return render(request, "tools/scale_form.html", {"form": form, "title": "Create a rating scale"})
+
+
+@administrators_only
+def scale_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    scale = get_object_or_404(RatingScale, slug=slug)
+    crosswalks = (
+        RatingCrosswalk.objects.filter(rating__scale=scale)
+        .select_related("rating", "target", "target_scale")
+        .order_by("target_scale__name", "rating__rank")
+    )
+    return render(
+        request,
+        "tools/scale_detail.html",
+        {
+            "scale": scale,
+            "ratings": scale.ratings.all(),
+            "crosswalks": crosswalks,
+            "other_scales": RatingScale.objects.exclude(pk=scale.pk),
+            "in_use": services.scale_in_use(scale),
+        },
+    )
+
+
+@administrators_only
+def scale_lines(request: HttpRequest, slug: str) -> HttpResponse:
+    scale = get_object_or_404(RatingScale, slug=slug)
+    count = scale.ratings.count()
+    initial = {
+        "good_or_better": scale.good_or_better_rank,
+        "inadequate_or_worse": count - scale.inadequate_or_worse_rank + 1,
+    }
+    form = ScaleLinesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scale_update_lines(
+                acting_user=_acting(request),
+                scale=scale,
+                good_or_better_rank=form.cleaned_data["good_or_better"],
+                inadequate_or_worse_rank=count - form.cleaned_data["inadequate_or_worse"] + 1,
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"The lines of {scale.name} are saved.")
+            return redirect(scale)
+    return render(
+        request,
+        "tools/scale_form.html",
+        {"form": form, "title": f"Change the lines of {scale.name}", "scale": scale},
+    )
+
+
+@administrators_only
+def crosswalk_edit(request: HttpRequest, slug: str, target_slug: str) -> HttpResponse:
+    scale = get_object_or_404(RatingScale, slug=slug)
+    target = get_object_or_404(RatingScale.objects.exclude(pk=scale.pk), slug=target_slug)
+    existing = {
+        f"rating_{c.rating.rank}": c.target
+        for c in RatingCrosswalk.objects.filter(rating__scale=scale, target_scale=target)
+        .select_related("rating", "target")
+    }
+    form = CrosswalkForm(request.POST or None, initial=existing, scale=scale, target=target)
+    if request.method == "POST" and form.is_valid():
+        mapping = {r: form.cleaned_data[f"rating_{r.rank}"] for r in scale.ratings.all()}
+        services.scale_crosswalk_set(
+            acting_user=_acting(request), scale=scale, target_scale=target, mapping=mapping
+        )
+        messages.success(request, f"The crosswalk from {scale.name} to {target.name} is saved.")
+        return redirect(scale)
+    return render(
+        request,
+        "tools/scale_form.html",
+        {"form": form, "title": f"Crosswalk from {scale.name} to {target.name}", "scale": scale},
+    )
