@@ -26,7 +26,8 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     teams = models.ManyToManyField(
-        "organisation.Team", through="organisation.TeamMembership",
+        "organisation.Team",
+        through="organisation.TeamMembership",
         through_fields=("user", "team"),
         related_name="members",
     )

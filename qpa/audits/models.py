@@ -53,9 +53,7 @@ class Audit(BaseModel):
         "tools.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     overall_rationale = models.TextField(blank=True)
-    child_experience_captured = models.CharField(
-        max_length=8, choices=Captured.choices, blank=True
-    )
+    child_experience_captured = models.CharField(max_length=8, choices=Captured.choices, blank=True)
     child_experience_text = models.TextField(blank=True)
     family_view_captured = models.CharField(max_length=8, choices=Captured.choices, blank=True)
     family_view_text = models.TextField(blank=True)

@@ -33,7 +33,9 @@ def verify_sqlite(connection: BaseDatabaseWrapper) -> None:
     for pragma, required in REQUIRED_SQLITE_PRAGMAS.items():
         actual = values[pragma]
         if str(actual).lower() != str(required):
-            raise ImproperlyConfigured(f"SQLite PRAGMA {pragma} is {actual!r}; QPA needs {required!r}.")
+            raise ImproperlyConfigured(
+                f"SQLite PRAGMA {pragma} is {actual!r}; QPA needs {required!r}."
+            )
     if int(values["busy_timeout"] or 0) < MINIMUM_BUSY_TIMEOUT_MS:
         raise ImproperlyConfigured(
             f"SQLite busy_timeout is {values['busy_timeout']} ms; QPA needs at least "

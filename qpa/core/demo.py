@@ -17,7 +17,7 @@ from qpa.accounts.models import Role, User
 from qpa.audits.models import Audit, AuditSource, AuditStatus, Captured, DomainRating
 from qpa.cases.models import Case, CaseStatus
 from qpa.organisation.models import Council, ServiceArea, Team, TeamMembership
-from qpa.tools.models import AuditTool, Rating
+from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, never real
 COUNCIL_NAME = "Northbridge City Council"
@@ -53,17 +53,71 @@ DOMAIN_BIAS = {
 NOT_APPLICABLE_SHARE = {"Case Transfer and Closure": 0.4, "Referral and Response": 0.1}
 
 FIRST_NAMES = [
-    "Amara", "Ben", "Chloe", "Dev", "Ella", "Farid", "Grace", "Hassan", "Isla", "Jon",
-    "Kemi", "Leo", "Maya", "Nikhil", "Olu", "Priya", "Quinn", "Rosa", "Sam", "Tariq",
-    "Uma", "Viktor", "Wendy", "Xander", "Yasmin", "Zoe",
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Farid",
+    "Grace",
+    "Hassan",
+    "Isla",
+    "Jon",
+    "Kemi",
+    "Leo",
+    "Maya",
+    "Nikhil",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wendy",
+    "Xander",
+    "Yasmin",
+    "Zoe",
 ]
 LAST_NAMES = [
-    "Adeyemi", "Brown", "Clarke", "Dhillon", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
-    "Jones", "Khan", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Quigley", "Reid",
-    "Singh", "Taylor", "Usman", "Vaughan", "Walsh", "Young",
+    "Adeyemi",
+    "Brown",
+    "Clarke",
+    "Dhillon",
+    "Evans",
+    "Fraser",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Quigley",
+    "Reid",
+    "Singh",
+    "Taylor",
+    "Usman",
+    "Vaughan",
+    "Walsh",
+    "Young",
 ]
-ETHNICITIES = ["a) WBRI", "b) WIRI", "e) WOTH", "f) MWBC", "j) AIND", "l) ABAN", "n) BCRB",
-               "o) BAFR", "r) OOTH", "t) NOBT"]
+ETHNICITIES = [
+    "a) WBRI",
+    "b) WIRI",
+    "e) WOTH",
+    "f) MWBC",
+    "j) AIND",
+    "l) ABAN",
+    "n) BCRB",
+    "o) BAFR",
+    "r) OOTH",
+    "t) NOBT",
+]
 
 
 @dataclass(frozen=True)
@@ -119,7 +173,9 @@ class _Builder:
 def build_demo(*, seed: int = 2026, today: date | None = None) -> dict[str, int]:
     """Builds the demo council in one transaction. Refuses a database that holds cases."""
     if Case.objects.exists():
-        raise DemoDataExists("The database already holds cases; demo data is only for an empty one.")
+        raise DemoDataExists(
+            "The database already holds cases; demo data is only for an empty one."
+        )
     b = _Builder(seed, today or timezone.localdate())
     with transaction.atomic():
         Council.objects.get_or_create(defaults={"name": COUNCIL_NAME})
@@ -145,8 +201,13 @@ def _build_directors(b: _Builder, areas: list[ServiceArea]) -> dict[str, User]:
     b.person("admin", Role.ADMINISTRATOR, manager=ad, job_title="Systems Administrator")
     heads: dict[str, User] = {"ad": ad, "dd": dd}
     # One Head of Service for Child Protection and First Response, one each for the rest.
-    pairs = [("child-protection", "first-response"), ("children-in-need",),
-             ("children-in-care",), ("leaving-care",), ("children-with-disabilities",)]
+    pairs = [
+        ("child-protection", "first-response"),
+        ("children-in-need",),
+        ("children-in-care",),
+        ("leaving-care",),
+        ("children-with-disabilities",),
+    ]
     by_slug = {a.slug: a for a in areas}
     for index, slugs in enumerate(pairs):
         username = "head.of.service" if index == 0 else f"hos.{slugs[0]}"
@@ -230,12 +291,18 @@ def _build_cases(
                     closed_on=(b.today - timedelta(days=b.rng.randrange(1, 60)))
                     if status == CaseStatus.CLOSED
                     else None,
-                    cin_start_date=opened if slug in ("children-in-need", "first-response") else None,
+                    cin_start_date=opened
+                    if slug in ("children-in-need", "first-response")
+                    else None,
                     cp_plan_start_date=opened if slug == "child-protection" else None,
                     looked_after_start_date=opened if slug == "children-in-care" else None,
                 )
             )
     return Case.objects.bulk_create(cases, batch_size=500)
+
+
+def _manager_id(case: Case) -> int | None:
+    return case.team.manager_id if case.team else None
 
 
 def _weighted_rank(b: _Builder, weights: list[int]) -> int:
@@ -257,9 +324,15 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
     audits: list[Audit] = []
     domain_sets: list[list[DomainRating]] = []
 
-    def add(case: Case, version_domains: list, version: object, day: date, overall: int,
-            status: str = AuditStatus.SUBMITTED) -> None:
-        auditor = b.rng.choice([m for m in managers if m.pk != case.team.manager_id])  # type: ignore[union-attr]
+    def add(
+        case: Case,
+        version_domains: list[Domain],
+        version: ToolVersion,
+        day: date,
+        overall: int,
+        status: str = AuditStatus.SUBMITTED,
+    ) -> None:
+        auditor = b.rng.choice([m for m in managers if m.pk != _manager_id(case)])
         submitted = status == AuditStatus.SUBMITTED
         audit = Audit(
             public_id=b.uuid(),
@@ -286,7 +359,9 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
             if not submitted:
                 break
             na = b.rng.random() < NOT_APPLICABLE_SHARE.get(domain.name, 0.0)
-            rank = overall + max(-1, min(1, round(b.rng.gauss(DOMAIN_BIAS.get(domain.name, 0), 0.7))))
+            rank = overall + max(
+                -1, min(1, round(b.rng.gauss(DOMAIN_BIAS.get(domain.name, 0), 0.7)))
+            )
             rank = max(1, min(len(ratings), rank))
             rows.append(
                 DomainRating(
@@ -315,7 +390,11 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
         add(case, themed_domains, themed, themed_day, _weighted_rank(b, [0, 30, 40, 28, 2]))
     # Two drafts for the demo auditor's home page.
     demo_auditor = next(m for m in managers if m.username == "auditor")
-    cp_cases = [c for c in open_by_area[area_ids["child-protection"]] if c.team.manager_id != demo_auditor.pk]  # type: ignore[union-attr]
+    cp_cases = [
+        c
+        for c in open_by_area[area_ids["child-protection"]]
+        if _manager_id(c) != demo_auditor.pk
+    ]
     for case in cp_cases[:2]:
         add(case, qop_domains, qop, b.today, 3, status=AuditStatus.DRAFT)
         audits[-1].auditor = demo_auditor
@@ -325,7 +404,5 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
     for audit, rows in zip(audits, domain_sets, strict=True):
         for row in rows:
             row.audit = audit
-    DomainRating.objects.bulk_create(
-        [row for rows in domain_sets for row in rows], batch_size=1000
-    )
+    DomainRating.objects.bulk_create([row for rows in domain_sets for row in rows], batch_size=1000)
     return len(audits)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.forms.widgets import Input
 from django.forms.renderers import DjangoTemplates
+from django.forms.widgets import Input
 
 _WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.RadioSelect, "govuk-radios__input"),

@@ -134,9 +134,7 @@ class ScaleLinesForm(GovukForm):
 class CrosswalkForm(GovukForm):
     """One select per rating of the scale, choosing its equivalent in the target scale."""
 
-    def __init__(
-        self, *args: Any, scale: RatingScale, target: RatingScale, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, scale: RatingScale, target: RatingScale, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         targets = Rating.objects.filter(scale=target)
         for rating in scale.ratings.all():

@@ -68,7 +68,8 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "domains": version.domains.all(),
             "in_use": services.version_in_use(version),
             "versions": tool.versions.annotate(
-                audit_count=Count("audits", distinct=True), domain_count=Count("domains", distinct=True)
+                audit_count=Count("audits", distinct=True),
+                domain_count=Count("domains", distinct=True),
             ),
         },
     )
@@ -114,8 +115,12 @@ def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "tools/domain_form.html",
-        {"form": form, "tool": tool, "title": f"Add a domain to {tool.name}",
-         "in_use": services.version_in_use(tool.current_version)},
+        {
+            "form": form,
+            "tool": tool,
+            "title": f"Add a domain to {tool.name}",
+            "in_use": services.version_in_use(tool.current_version),
+        },
     )
 
 
@@ -153,8 +158,12 @@ def domain_edit(request: HttpRequest, slug: str, position: int) -> HttpResponse:
     return render(
         request,
         "tools/domain_form.html",
-        {"form": form, "tool": tool, "title": f"Edit {domain.name}",
-         "in_use": services.version_in_use(tool.current_version)},
+        {
+            "form": form,
+            "tool": tool,
+            "title": f"Edit {domain.name}",
+            "in_use": services.version_in_use(tool.current_version),
+        },
     )
 
 
@@ -203,7 +212,9 @@ def scale_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{scale.name} created.")
             return redirect(scale)
-    return render(request, "tools/scale_form.html", {"form": form, "title": "Create a rating scale"})
+    return render(
+        request, "tools/scale_form.html", {"form": form, "title": "Create a rating scale"}
+    )
 
 
 @administrators_only
@@ -262,8 +273,9 @@ def crosswalk_edit(request: HttpRequest, slug: str, target_slug: str) -> HttpRes
     target = get_object_or_404(RatingScale.objects.exclude(pk=scale.pk), slug=target_slug)
     existing = {
         f"rating_{c.rating.rank}": c.target
-        for c in RatingCrosswalk.objects.filter(rating__scale=scale, target_scale=target)
-        .select_related("rating", "target")
+        for c in RatingCrosswalk.objects.filter(
+            rating__scale=scale, target_scale=target
+        ).select_related("rating", "target")
     }
     form = CrosswalkForm(request.POST or None, initial=existing, scale=scale, target=target)
     if request.method == "POST" and form.is_valid():

@@ -4,29 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('organisation', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("organisation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='service_areas',
-            field=models.ManyToManyField(blank=True, related_name='responsible_people', to='organisation.servicearea'),
+            model_name="user",
+            name="service_areas",
+            field=models.ManyToManyField(
+                blank=True, related_name="responsible_people", to="organisation.servicearea"
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='teams',
-            field=models.ManyToManyField(related_name='members', through='organisation.TeamMembership', through_fields=('user', 'team'), to='organisation.team'),
+            model_name="user",
+            name="teams",
+            field=models.ManyToManyField(
+                related_name="members",
+                through="organisation.TeamMembership",
+                through_fields=("user", "team"),
+                to="organisation.team",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='user_permissions',
-            field=models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'),
+            model_name="user",
+            name="user_permissions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Specific permissions for this user.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.permission",
+                verbose_name="user permissions",
+            ),
         ),
     ]

@@ -33,6 +33,6 @@ class Command(BaseCommand):
                     f"{counts['audits']} audits, {counts['users']} people, {counts['teams']} teams."
                 )
             )
-        self.stdout.write("\nDemo sign-ins (every password is %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo sign-ins (every password is {DEMO_PASSWORD}):")
         for sign_in in SIGN_INS:
-            self.stdout.write(f"  {sign_in.username:<20} {sign_in.role} – {sign_in.about}")
+            self.stdout.write(f"  {sign_in.username:<20} {sign_in.role}: {sign_in.about}")

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from qpa.accounts.models import Role, User
+from qpa.organisation.models import Team
+from tests.factories import PASSWORD, CaseFactory, TeamFactory, UserFactory, area
+
+
+@dataclass
+class Personas:
+    """Fixed people: who they are is in their name (healthchecks' alice/bob/charlie)."""
+
+    cp_team: Team
+    cic_team: Team
+    auditor: User  # manages the Children in Care team
+    head_of_cp: User  # Head of Service for Child Protection
+    director: User
+    performance: User
+    practitioner: User  # works in the Child Protection team
+    admin: User
+    outsider: User  # a practitioner with no cases
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    cp_team = TeamFactory(name="CP Team A", service_area=area("child-protection"))
+    cic_team = TeamFactory(name="CiC Team A", service_area=area("children-in-care"))
+    auditor = UserFactory(username="alice", role=Role.AUDITOR, teams=[cic_team])
+    cic_team.manager = auditor
+    cic_team.save()
+    return Personas(
+        cp_team=cp_team,
+        cic_team=cic_team,
+        auditor=auditor,
+        head_of_cp=UserFactory(
+            username="hilda", role=Role.HEAD_OF_SERVICE, areas=[area("child-protection")]
+        ),
+        director=UserFactory(username="dora", role=Role.ASSISTANT_DIRECTOR),
+        performance=UserFactory(username="percy", role=Role.PERFORMANCE),
+        practitioner=UserFactory(username="pat", role=Role.PRACTITIONER, teams=[cp_team]),
+        admin=UserFactory(username="ada", role=Role.ADMINISTRATOR),
+        outsider=UserFactory(username="oscar", role=Role.PRACTITIONER),
+    )
+
+
+@pytest.fixture
+def cp_case(personas: Personas):  # type: ignore[no-untyped-def]
+    return CaseFactory(team=personas.cp_team, practitioner=personas.practitioner)
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client

@@ -1,0 +1,73 @@
+"""The demo council: deterministic, realistic, and only for an empty database."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.cases.models import Case, CaseStatus
+from qpa.core.demo import DemoDataExists, build_demo
+
+TODAY = date(2026, 11, 26)
+
+
+def _fingerprint() -> str:
+    rows = Audit.objects.order_by("case__child_id", "audit_date", "tool_version").values_list(
+        "case__child_id", "audit_date", "overall_rating__label", "auditor__username"
+    )
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_demo_council_resembles_the_briefing() -> None:
+    counts = build_demo(today=TODAY)
+    assert 2400 <= counts["open_cases"] <= 2600
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == counts["open_cases"]
+    assert Case.objects.filter(status=CaseStatus.OPEN, service_area=None).count() == 0
+    submitted = Audit.objects.filter(
+        status=AuditStatus.SUBMITTED, tool_version__tool__slug="quality-of-practice"
+    )
+    assert 450 <= submitted.count() <= 650
+    mix = Counter(submitted.values_list("overall_rating__label", flat=True))
+    share = {label: n / submitted.count() for label, n in mix.items()}
+    assert 0.25 < share["Good"] < 0.45
+    assert 0.33 < share["Adequate"] < 0.53
+    assert 0.12 < share["Inadequate"] < 0.27
+    assert mix["Critical"] >= 1
+    # Every submitted audit rated every domain of its tool (or marked it not applicable).
+    assert DomainRating.objects.filter(audit__in=submitted).count() == submitted.count() * 10
+    # No auditor audited their own team's case.
+    assert not submitted.filter(case__team__manager=models_f("auditor")).exists()
+
+
+def models_f(name: str):  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    return F(name)
+
+
+@pytest.mark.django_db
+def test_demo_council_is_deterministic() -> None:
+    build_demo(today=TODAY)
+    first = _fingerprint()
+    DomainRating.objects.all().delete()
+    Audit.objects.all().delete()
+    Case.objects.all().delete()
+    from qpa.accounts.models import User
+    from qpa.organisation.models import Team
+
+    Team.objects.all().delete()
+    User.objects.all().delete()
+    build_demo(today=TODAY)
+    assert _fingerprint() == first
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_a_database_that_holds_cases() -> None:
+    build_demo(today=TODAY)
+    with pytest.raises(DemoDataExists):
+        build_demo(today=TODAY)
