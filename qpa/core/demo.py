@@ -391,9 +391,7 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
     # Two drafts for the demo auditor's home page.
     demo_auditor = next(m for m in managers if m.username == "auditor")
     cp_cases = [
-        c
-        for c in open_by_area[area_ids["child-protection"]]
-        if _manager_id(c) != demo_auditor.pk
+        c for c in open_by_area[area_ids["child-protection"]] if _manager_id(c) != demo_auditor.pk
     ]
     for case in cp_cases[:2]:
         add(case, qop_domains, qop, b.today, 3, status=AuditStatus.DRAFT)

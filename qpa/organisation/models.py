@@ -7,16 +7,6 @@ from django.db import models
 
 from qpa.core.models import BaseModel
 
-# The six service areas of DOMAIN.md, seeded by migration; councils rename or add more.
-DEFAULT_SERVICE_AREAS = [
-    ("child-protection", "Child Protection"),
-    ("first-response", "First Response"),
-    ("children-in-need", "Children in Need and Safeguarding"),
-    ("children-in-care", "Children in Care"),
-    ("leaving-care", "Leaving Care"),
-    ("children-with-disabilities", "Children with Disabilities"),
-]
-
 
 class Council(BaseModel):
     """The one council this installation serves."""

@@ -2,25 +2,7 @@
 
 from django.db import migrations
 
-SERVICE_AREAS = [
-    ("child-protection", "Child Protection"),
-    ("first-response", "First Response"),
-    ("children-in-need", "Children in Need and Safeguarding"),
-    ("children-in-care", "Children in Care"),
-    ("leaving-care", "Leaving Care"),
-    ("children-with-disabilities", "Children with Disabilities"),
-]
-
-
-def seed(apps, schema_editor):
-    ServiceArea = apps.get_model("organisation", "ServiceArea")
-    for order, (slug, name) in enumerate(SERVICE_AREAS, start=1):
-        ServiceArea.objects.get_or_create(slug=slug, defaults={"name": name, "order": order})
-
-
-def unseed(apps, schema_editor):
-    ServiceArea = apps.get_model("organisation", "ServiceArea")
-    ServiceArea.objects.filter(slug__in=[slug for slug, _ in SERVICE_AREAS]).delete()
+from qpa.organisation.seed import seed, unseed
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,71 @@
+"""Browser harness: Playwright for Python driving Debian's Chromium, with axe-core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = os.environ.get("QPA_CHROMIUM", "/usr/bin/chromium")
+# Chromium as root in a container, with no calls home on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM must still be
+# usable from the test body.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """Zero axe-core violations at WCAG 2.2 A and AA on the page as it stands."""
+    results: Any = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+@pytest.fixture
+def seeded(transactional_db: None) -> None:
+    """Browser tests run in flushed transactional databases, which lose the rows the
+    data migrations seeded; put them back."""
+    from django.apps import apps
+
+    from qpa.organisation import seed as organisation_seed
+    from qpa.organisation.models import ServiceArea
+    from qpa.tools import seed as tools_seed
+    from qpa.tools.models import AuditTool
+
+    if not ServiceArea.objects.exists():
+        organisation_seed.seed(apps)
+    if not AuditTool.objects.exists():
+        tools_seed.seed(apps)
