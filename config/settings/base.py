@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "qpa.tools",
     "qpa.cases",
     "qpa.audits",
+    "qpa.cycles",
+    "qpa.notifications",
 ]
 
 MIDDLEWARE = [
