@@ -27,6 +27,12 @@ def _example_path(route: str) -> str:
         ("<slug:slug>", "quality-of-practice"),
         ("<slug:target_slug>", "ilacs"),
         ("<int:position>", "1"),
+        ("<slug:step>", "kind"),
+        ("<uuid:plan_id>", "00000000-0000-4000-8000-000000000001"),
+        ("<uuid:cycle_id>", "00000000-0000-4000-8000-000000000002"),
+        ("<uuid:sampled_id>", "00000000-0000-4000-8000-000000000003"),
+        ("<uuid:allocation_id>", "00000000-0000-4000-8000-000000000004"),
+        ("<uuid:public_id>", "00000000-0000-4000-8000-000000000000"),
     ):
         route = route.replace(converter, value)
     assert "<" not in route, f"add an example value for {route}"

@@ -24,7 +24,8 @@ def cases_visible_to(*, user: Any) -> QuerySet[Case]:
     if user.role == Role.AUDITOR:
         in_my_teams = Q(team__in=user.teams.all())
         audited_by_me = Q(pk__in=Case.objects.filter(audits__auditor=user).values("pk"))
-        return cases.filter(in_my_teams | audited_by_me)
+        allocated = Q(pk__in=Case.objects.filter(sampled__allocation__auditor=user).values("pk"))
+        return cases.filter(in_my_teams | audited_by_me | allocated)
     if user.role == Role.PRACTITIONER:
         return cases.filter(practitioner=user)
     # Performance and Administrators see figures and configuration, not case detail.

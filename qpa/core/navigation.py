@@ -22,6 +22,18 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
     ("Home", "core:home", None),
     ("Audit tools", "tools:tool-list", {Role.ADMINISTRATOR}),
     ("Rating scales", "tools:scale-list", {Role.ADMINISTRATOR}),
+    (
+        "Audit cycles",
+        "cycles:cycle-list",
+        {
+            Role.ADMINISTRATOR,
+            Role.HEAD_OF_SERVICE,
+            Role.ASSISTANT_DIRECTOR,
+            Role.DEPUTY_DIRECTOR,
+            Role.PERFORMANCE,
+        },
+    ),
+    ("My allocations", "cycles:my-allocations", {Role.AUDITOR, Role.HEAD_OF_SERVICE}),
 ]
 
 

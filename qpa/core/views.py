@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET
 from qpa.accounts.models import Role, User
 from qpa.audits.models import Audit, AuditStatus
 from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
+from qpa.cycles.models import AllocationStatus
+from qpa.cycles.selectors import my_allocations
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, RatingScale
 
@@ -33,6 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent_submitted"] = visible.filter(
             auditor=user, status=AuditStatus.SUBMITTED, audit_date__gte=since
         )[:10]
+        context["allocations_due"] = my_allocations(user=user).filter(
+            status=AllocationStatus.ALLOCATED
+        )[:20]
     if user.role in {Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
         context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)[:20]
     if user.role == Role.PRACTITIONER:

@@ -1,0 +1,659 @@
+"""Cycle pages. Thin views: check the role, validate the form, call the service, redirect.
+Every list of cases starts from qpa.cycles.selectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, cast
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from qpa.accounts.access import role_required
+from qpa.accounts.models import Role, User
+from qpa.core.forms import GovukForm
+from qpa.cycles import forms as cycle_forms
+from qpa.cycles import services
+from qpa.cycles.models import (
+    AllocationStatus,
+    Cycle,
+    CycleKind,
+    CycleStatus,
+    SampledCase,
+    SamplingPlan,
+)
+from qpa.cycles.population import describe_population
+from qpa.cycles.sampling import EXCLUSION_LABELS, EXCLUSION_RULES
+from qpa.cycles.selectors import (
+    ALLOCATION_HOLDER_ROLES,
+    CYCLE_MANAGER_ROLES,
+    allocations_visible_to,
+    counts_per_area,
+    counts_per_auditor,
+    cycles_visible_to,
+    my_allocations,
+    sampled_cases_visible_to,
+)
+from qpa.tools.models import AuditTool
+
+cycle_managers = role_required(*CYCLE_MANAGER_ROLES)
+allocation_holders = role_required(*ALLOCATION_HOLDER_ROLES)
+administrators_only = role_required(Role.ADMINISTRATOR)
+
+SESSION_KEY = "cycles:new-cycle"
+
+
+def _acting(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _cycle(request: HttpRequest, cycle_id: UUID) -> Cycle:
+    return get_object_or_404(cycles_visible_to(user=request.user), public_id=cycle_id)
+
+
+# Lists and plans ----------------------------------------------------------------------
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cycles/cycle_list.html",
+        {"cycles": cycles_visible_to(user=request.user), "plans": SamplingPlan.objects.all()},
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def plan_detail(request: HttpRequest, plan_id: UUID) -> HttpResponse:
+    plan = get_object_or_404(SamplingPlan, public_id=plan_id)
+    return render(
+        request,
+        "cycles/plan_detail.html",
+        {"plan": plan, "quotas": plan.quotas.select_related("service_area")},
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def plan_create(request: HttpRequest) -> HttpResponse:
+    form = cycle_forms.PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_create(
+                acting_user=_acting(request),
+                name=data["name"],
+                method=data["method"],
+                quotas=form.quotas(),
+                total=data.get("total"),
+                minimum_per_area=data.get("minimum_per_area") or 0,
+                exclude_audited_within_months=data["exclude_audited_within_months"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"The sampling plan {plan.name} is saved.")
+            return redirect(plan)
+    return render(
+        request,
+        "cycles/plan_form.html",
+        {
+            "form": form,
+            "title": "Create a sampling plan",
+            "caption": "Audit cycles",
+            "back": reverse("cycles:cycle-list"),
+            "button": "Save the plan",
+        },
+    )
+
+
+# Creating a cycle: one question per page, answers kept in the session -----------------
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_create_start(request: HttpRequest) -> HttpResponse:
+    request.session[SESSION_KEY] = {}
+    return redirect("cycles:cycle-create-step", step="kind")
+
+
+def _steps(answers: dict[str, Any]) -> list[str]:
+    middle = ["month"] if answers.get("kind") == CycleKind.MONTHLY else ["theme"]
+    themed = answers.get("kind") == CycleKind.THEMED
+    return [
+        "kind",
+        *middle,
+        "tool",
+        *(["population"] if themed else []),
+        "plan",
+        "auditors",
+        "capacity",
+        "due-date",
+    ]
+
+
+def _answered(answers: dict[str, Any], step: str) -> bool:
+    return step.replace("-", "_") in answers
+
+
+def _candidates() -> Any:
+    return services.auditor_candidates().order_by("last_name", "first_name", "username")
+
+
+def _chosen_auditors(answers: dict[str, Any]) -> list[User]:
+    names = answers.get("auditors", [])
+    return list(_candidates().filter(username__in=names))
+
+
+def _step_form(step: str, answers: dict[str, Any], data: Any) -> GovukForm:
+    stored = answers.get(step.replace("-", "_"))
+    builders: dict[str, Callable[[], GovukForm]] = {
+        "kind": lambda: cycle_forms.KindForm(data, initial={"kind": stored}),
+        "month": lambda: cycle_forms.MonthForm(
+            data, initial={"month": date.fromisoformat(stored).strftime("%B %Y") if stored else ""}
+        ),
+        "theme": lambda: cycle_forms.ThemeForm(data, initial={"theme": stored}),
+        "tool": lambda: cycle_forms.ToolForm(data, initial={"tool": stored}),
+        "population": lambda: cycle_forms.PopulationForm(data, initial=stored or {}),
+        "plan": lambda: cycle_forms.PlanChoiceForm(data, initial={"plan": stored}),
+        "auditors": lambda: cycle_forms.AuditorsForm(
+            data, initial={"auditors": stored or []}, candidates=_candidates()
+        ),
+        "capacity": lambda: cycle_forms.CapacityForm(
+            data,
+            initial={f"capacity_{k}": v for k, v in (stored or {}).items()},
+            auditors=_chosen_auditors(answers),
+        ),
+        "due-date": lambda: cycle_forms.DueDateForm(
+            data,
+            initial={"due_date": date.fromisoformat(stored).strftime("%d/%m/%Y") if stored else ""},
+        ),
+    }
+    return builders[step]()
+
+
+def _answer_from(step: str, form: GovukForm) -> Any:
+    data = form.cleaned_data
+    if step == "tool":
+        return data["tool"].slug
+    if step == "plan":
+        return str(data["plan"].public_id)
+    if step == "auditors":
+        return [u.username for u in data["auditors"]]
+    if step == "population":
+        return cast(cycle_forms.PopulationForm, form).population_filter
+    if step == "capacity":
+        return {k.removeprefix("capacity_"): v for k, v in data.items()}
+    return data[step.replace("-", "_")]
+
+
+QUESTIONS = {
+    "kind": "What kind of cycle is this?",
+    "month": "Which month is the cycle for?",
+    "theme": "What is the theme of the audit?",
+    "tool": "Which audit tool will auditors use?",
+    "population": "Which cases does the theme look at?",
+    "plan": "Which sampling plan should the draw follow?",
+    "auditors": "Who will audit the cases?",
+    "capacity": "How many cases can each auditor take?",
+    "due-date": "When are the audits due?",
+}
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def cycle_create_step(request: HttpRequest, step: str) -> HttpResponse:
+    answers: dict[str, Any] = dict(request.session.get(SESSION_KEY, {}))
+    steps = _steps(answers)
+    if step not in steps:
+        raise Http404
+    index = steps.index(step)
+    for earlier in steps[:index]:
+        if not _answered(answers, earlier):
+            return redirect("cycles:cycle-create-step", step=earlier)
+    changing = request.GET.get("change") == "1"
+    form = _step_form(step, answers, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        answers[step.replace("-", "_")] = _answer_from(step, form)
+        if step == "kind":
+            # Another kind asks other questions: forget the answers it does not ask.
+            wanted = {s.replace("-", "_") for s in _steps(answers)}
+            answers = {k: v for k, v in answers.items() if k in wanted}
+        if step == "auditors":
+            chosen = set(answers["auditors"])
+            capacity = {k: v for k, v in answers.get("capacity", {}).items() if k in chosen}
+            if set(capacity) == chosen:
+                answers["capacity"] = capacity
+            else:
+                answers.pop("capacity", None)
+        request.session[SESSION_KEY] = answers
+        return redirect(_after(answers, step, changing))
+    back = (
+        reverse("cycles:cycle-create-check")
+        if changing
+        else reverse("cycles:cycle-create-step", kwargs={"step": steps[index - 1]})
+        if index
+        else reverse("cycles:cycle-list")
+    )
+    return render(
+        request,
+        "cycles/question.html",
+        {
+            "form": form,
+            "title": QUESTIONS[step],
+            "step": step,
+            "back": back,
+            "number": index + 1,
+            "of": len(steps) + 1,
+        },
+    )
+
+
+def _after(answers: dict[str, Any], step: str, changing: bool) -> str:
+    """The next question; when changing an answer, the next one still unanswered, or
+    back to "Check your answers"."""
+    steps = _steps(answers)
+    later = steps[steps.index(step) + 1 :]
+    if changing:
+        missing = [s for s in later if not _answered(answers, s)]
+        if not missing:
+            return reverse("cycles:cycle-create-check")
+        return reverse("cycles:cycle-create-step", kwargs={"step": missing[0]}) + "?change=1"
+    if not later:
+        return reverse("cycles:cycle-create-check")
+    return reverse("cycles:cycle-create-step", kwargs={"step": later[0]})
+
+
+class _CheckForm(GovukForm):
+    """No fields: carries a service's refusal to the error summary."""
+
+
+def _message_form() -> _CheckForm:
+    form = _CheckForm({})
+    form.is_valid()
+    return form
+
+
+def _resolved(answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored answers as objects, or None if any is missing or no longer valid."""
+    if any(not _answered(answers, s) for s in _steps(answers)):
+        return None
+    tool = AuditTool.objects.filter(slug=answers["tool"]).first()
+    plan = SamplingPlan.objects.filter(public_id=answers["plan"]).first()
+    people = {u.username: u for u in _chosen_auditors(answers)}
+    if tool is None or plan is None:
+        return None
+    return {
+        "kind": answers["kind"],
+        "month": date.fromisoformat(answers["month"]) if "month" in answers else None,
+        "theme": answers.get("theme", ""),
+        "tool": tool,
+        "plan": plan,
+        "population_filter": answers.get("population", {}),
+        "auditors": {people[n]: c for n, c in answers["capacity"].items() if n in people},
+        "due_date": date.fromisoformat(answers["due_date"]),
+    }
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def cycle_create_check(request: HttpRequest) -> HttpResponse:
+    answers: dict[str, Any] = dict(request.session.get(SESSION_KEY, {}))
+    resolved = _resolved(answers)
+    if resolved is None:
+        first_missing = next((s for s in _steps(answers) if not _answered(answers, s)), "kind")
+        return redirect("cycles:cycle-create-step", step=first_missing)
+    form = _message_form()
+    if request.method == "POST":
+        try:
+            cycle = services.cycle_create(acting_user=_acting(request), **resolved)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, f"{cycle.name} created. Its sample can now be drawn.")
+            return redirect(cycle)
+    total_capacity = sum(resolved["auditors"].values())
+    return render(
+        request,
+        "cycles/check_answers.html",
+        {
+            "form": form,
+            "answers": resolved,
+            "population": describe_population(resolved["population_filter"]),
+            "total_capacity": total_capacity,
+            "plan_size": _plan_size(resolved["plan"]),
+        },
+    )
+
+
+def _plan_size(plan: SamplingPlan) -> int | None:
+    if plan.total:
+        return plan.total
+    return sum(q.count for q in plan.quotas.all()) or None
+
+
+# One cycle ---------------------------------------------------------------------------
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_detail(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    return render(
+        request,
+        "cycles/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "auditors": counts_per_auditor(cycle),
+            "population": describe_population(cycle.population_filter),
+            "is_admin": _acting(request).role == Role.ADMINISTRATOR,
+        },
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def cycle_draw(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    form = _message_form()
+    if cycle.status != CycleStatus.DRAFT:
+        messages.success(request, "The sample of this cycle is already drawn.")
+        return redirect("cycles:cycle-report", cycle_id=cycle.public_id)
+    if request.method == "POST":
+        try:
+            services.sample_draw(acting_user=_acting(request), cycle=cycle)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The sample is drawn. Check it, then allocate it.")
+            return redirect("cycles:cycle-report", cycle_id=cycle.public_id)
+    return render(request, "cycles/cycle_draw.html", {"cycle": cycle, "form": form})
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_report(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    if cycle.status == CycleStatus.DRAFT:
+        return redirect(cycle)
+    strata = counts_per_area(cycle)
+    rules = [
+        EXCLUSION_LABELS[r].format(months=cycle.plan.exclude_audited_within_months)
+        for r in EXCLUSION_RULES
+    ]
+    rows = [
+        {
+            "stratum": s,
+            "excluded": [s.excluded.get(r, 0) for r in EXCLUSION_RULES],
+        }
+        for s in strata
+    ]
+    totals = {
+        "population": sum(s.population for s in strata),
+        "excluded": [sum(s.excluded.get(r, 0) for s in strata) for r in EXCLUSION_RULES],
+        "frame": sum(s.frame_size for s in strata),
+        "quota": sum(s.quota for s in strata),
+        "drawn": sum(s.drawn for s in strata),
+        "in_sample": sum(getattr(s, "in_sample", 0) for s in strata),
+    }
+    changes = cycle.changes.select_related(
+        "actor", "sampled_case__case", "replacement__case", "from_auditor", "to_auditor"
+    )
+    hand_picked = sampled_cases_visible_to(user=request.user).filter(
+        cycle=cycle, how_chosen="hand_picked"
+    )
+    return render(
+        request,
+        "cycles/cycle_report.html",
+        {
+            "cycle": cycle,
+            "rules": rules,
+            "rows": rows,
+            "totals": totals,
+            "changes": changes,
+            "hand_picked": hand_picked,
+        },
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    if cycle.status == CycleStatus.DRAFT:
+        return redirect(cycle)
+    sampled = (
+        sampled_cases_visible_to(user=request.user)
+        .filter(cycle=cycle, replaced_by__isnull=True)
+        .select_related("allocation__auditor")
+        .order_by("stratum__service_area__order", "rank", "created_at")
+    )
+    return render(
+        request,
+        "cycles/cycle_sample.html",
+        {
+            "cycle": cycle,
+            "sampled": sampled,
+            "areas": counts_per_area(cycle),
+            "auditors": counts_per_auditor(cycle),
+            "replaced": sampled_cases_visible_to(user=request.user).filter(
+                cycle=cycle, replaced_by__isnull=False
+            ),
+        },
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def cycle_allocate(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    form = _message_form()
+    if cycle.status == CycleStatus.DRAFT:
+        return redirect("cycles:cycle-draw", cycle_id=cycle.public_id)
+    if cycle.status == CycleStatus.ALLOCATED:
+        return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)
+    if request.method == "POST":
+        try:
+            created = services.allocation_create(acting_user=_acting(request), cycle=cycle)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{len(created)} cases allocated to auditors.")
+            return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)
+    return render(
+        request,
+        "cycles/cycle_allocate.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "auditors": counts_per_auditor(cycle),
+            "sample_size": cycle.sampled_cases.filter(replaced_by__isnull=True).count(),
+        },
+    )
+
+
+def _sampled(request: HttpRequest, sampled_id: UUID) -> SampledCase:
+    return get_object_or_404(
+        sampled_cases_visible_to(user=request.user).filter(replaced_by__isnull=True),
+        public_id=sampled_id,
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def sample_replace(request: HttpRequest, sampled_id: UUID) -> HttpResponse:
+    sampled = _sampled(request, sampled_id)
+    form = cycle_forms.ReasonForm(request.POST or None)
+    confirming = request.POST.get("confirm") == "yes"
+    if request.method == "POST" and form.is_valid():
+        if not confirming:
+            return render(
+                request,
+                "cycles/replace_confirm.html",
+                {"sampled": sampled, "reason": form.cleaned_data["reason"]},
+            )
+        try:
+            replacement = services.sample_replace(
+                acting_user=_acting(request),
+                sampled_case=sampled,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, f"{sampled.case} is replaced by {replacement.case}, drawn at random."
+            )
+            return redirect("cycles:cycle-sample", cycle_id=sampled.cycle.public_id)
+    return render(
+        request,
+        "cycles/replace_form.html",
+        {
+            "sampled": sampled,
+            "form": form,
+            "title": f"Replace case {sampled.case}",
+            "caption": sampled.cycle.name,
+            "back": reverse("cycles:cycle-sample", kwargs={"cycle_id": sampled.cycle.public_id}),
+            "button": "Continue",
+        },
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def allocation_reassign(request: HttpRequest, allocation_id: UUID) -> HttpResponse:
+    allocation = get_object_or_404(
+        allocations_visible_to(user=request.user).filter(status=AllocationStatus.ALLOCATED),
+        public_id=allocation_id,
+    )
+    candidates = services.reallocation_candidates(allocation)
+    form = cycle_forms.ReallocateForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_reassign(
+                acting_user=_acting(request),
+                allocation=allocation,
+                auditor=form.cleaned_data["auditor"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{allocation.sampled_case.case} is reallocated to {form.cleaned_data['auditor']}.",
+            )
+            return redirect("cycles:cycle-sample", cycle_id=allocation.sampled_case.cycle.public_id)
+    return render(
+        request,
+        "cycles/reallocate_form.html",
+        {
+            "allocation": allocation,
+            "form": form,
+            "candidates": candidates,
+            "title": f"Reallocate case {allocation.sampled_case.case}",
+            "caption": allocation.sampled_case.cycle.name,
+            "back": reverse(
+                "cycles:cycle-sample", kwargs={"cycle_id": allocation.sampled_case.cycle.public_id}
+            ),
+            "button": "Reallocate the case",
+        },
+    )
+
+
+@administrators_only
+@require_http_methods(["GET", "POST"])
+def cycle_hand_picking(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    form = cycle_forms.HandPickingForm(
+        request.POST or None, initial={"allowed": "yes" if cycle.hand_picking_allowed else "no"}
+    )
+    if request.method == "POST" and form.is_valid():
+        allowed = form.cleaned_data["allowed"] == "yes"
+        services.cycle_hand_picking_set(
+            acting_user=_acting(request),
+            cycle=cycle,
+            allowed=allowed,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"Hand-picking is {'on' if allowed else 'off'} for this cycle.")
+        return redirect(cycle)
+    return render(
+        request,
+        "cycles/hand_picking_form.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "title": "Hand-picking in this cycle",
+            "caption": cycle.name,
+            "back": cycle.get_absolute_url(),
+            "button": "Save",
+        },
+    )
+
+
+@cycle_managers
+@require_http_methods(["GET", "POST"])
+def sample_hand_pick(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    if not cycle.hand_picking_allowed or cycle.status == CycleStatus.DRAFT:
+        raise Http404
+    form = cycle_forms.HandPickForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            picked = services.sample_hand_pick(
+                acting_user=_acting(request),
+                cycle=cycle,
+                child_id=form.cleaned_data["child_id"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{picked.case} is added to the sample as a hand-pick.")
+            return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)
+    return render(
+        request,
+        "cycles/hand_pick_form.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "title": "Add a hand-picked case",
+            "caption": cycle.name,
+            "back": reverse("cycles:cycle-sample", kwargs={"cycle_id": cycle.public_id}),
+            "button": "Add the case",
+        },
+    )
+
+
+# Auditors ----------------------------------------------------------------------------
+
+
+@allocation_holders
+@require_http_methods(["GET"])
+def my_allocation_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cycles/my_allocations.html",
+        {"allocations": my_allocations(user=request.user)},
+    )
