@@ -56,3 +56,25 @@ def signed_in(user: User) -> Client:
     client = Client()
     assert client.login(username=user.username, password=PASSWORD)
     return client
+
+
+@pytest.fixture
+def seeded(transactional_db: None) -> None:
+    """Browser tests run in flushed transactional databases, which lose the rows the
+    data migrations seeded; put them back."""
+    from django.apps import apps
+
+    from qpa.cases import seed as cases_seed
+    from qpa.cases.models import PopulationRule
+    from qpa.organisation import seed as organisation_seed
+    from qpa.organisation.models import ServiceArea
+    from qpa.tools import seed as tools_seed
+    from qpa.tools.models import AuditTool
+
+    if not ServiceArea.objects.exists():
+        organisation_seed.seed(apps)
+        organisation_seed.seed_decided_by_team(apps)
+    if not AuditTool.objects.exists():
+        tools_seed.seed(apps)
+    if not PopulationRule.objects.exists():
+        cases_seed.seed_population_rules(apps)

@@ -17,6 +17,9 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The address people use to reach QPA, for links in emails (e.g. https://qpa.council.example).
+QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
+
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)
 
@@ -126,7 +129,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT: Path | None = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from qpa.accounts.models import Role
+from qpa.notifications.selectors import navigation_label
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class NavItem:
 # (label, url name, roles that see it); None means every signed-in person.
 _SECTIONS: list[tuple[str, str, set[str] | None]] = [
     ("Home", "core:home", None),
+    ("Notifications", "notifications:inbox", None),
     ("Audit tools", "tools:tool-list", {Role.ADMINISTRATOR}),
     ("Rating scales", "tools:scale-list", {Role.ADMINISTRATOR}),
     (
@@ -34,17 +36,21 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
         },
     ),
     ("My allocations", "cycles:my-allocations", {Role.AUDITOR, Role.HEAD_OF_SERVICE}),
+    ("Imports", "cases:import-list", {Role.ADMINISTRATOR, Role.PERFORMANCE}),
 ]
 
 
 def navigation_for(user: Any, path: str) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    items = []
+    visible = []
     for label, url_name, roles in _SECTIONS:
         if roles is not None and user.role not in roles:
             continue
-        url = reverse(url_name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(label=label, url=url, active=active))
-    return items
+        if url_name == "notifications:inbox":
+            label = navigation_label(user=user)
+        visible.append((label, reverse(url_name)))
+    # The section whose address is the longest prefix of this page is the current one.
+    matches = [url for _, url in visible if path == url or (url != "/" and path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return [NavItem(label=label, url=url, active=url == current) for label, url in visible]

@@ -22,6 +22,9 @@ class ServiceArea(BaseModel):
     name = models.CharField(max_length=120, unique=True)
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # Areas no statutory return names (disabilities, the front door): a case is in one
+    # of these when its allocated team is, whatever lists the child is on.
+    decided_by_team = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["order", "name"]

@@ -12,10 +12,19 @@ SERVICE_AREAS = [
 ]
 
 
+# No statutory return names these: the allocated team decides them.
+DECIDED_BY_TEAM = {"first-response", "children-with-disabilities"}
+
+
 def seed(apps: Any, schema_editor: Any = None) -> None:
     ServiceArea = apps.get_model("organisation", "ServiceArea")
     for order, (slug, name) in enumerate(SERVICE_AREAS, start=1):
         ServiceArea.objects.get_or_create(slug=slug, defaults={"name": name, "order": order})
+
+
+def seed_decided_by_team(apps: Any, schema_editor: Any = None) -> None:
+    ServiceArea = apps.get_model("organisation", "ServiceArea")
+    ServiceArea.objects.filter(slug__in=DECIDED_BY_TEAM).update(decided_by_team=True)
 
 
 def unseed(apps: Any, schema_editor: Any = None) -> None:

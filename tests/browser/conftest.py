@@ -52,20 +52,3 @@ def assert_accessible(page: Page) -> None:
     """Zero axe-core violations at WCAG 2.2 A and AA on the page as it stands."""
     results: Any = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-
-
-@pytest.fixture
-def seeded(transactional_db: None) -> None:
-    """Browser tests run in flushed transactional databases, which lose the rows the
-    data migrations seeded; put them back."""
-    from django.apps import apps
-
-    from qpa.organisation import seed as organisation_seed
-    from qpa.organisation.models import ServiceArea
-    from qpa.tools import seed as tools_seed
-    from qpa.tools.models import AuditTool
-
-    if not ServiceArea.objects.exists():
-        organisation_seed.seed(apps)
-    if not AuditTool.objects.exists():
-        tools_seed.seed(apps)

@@ -1,0 +1,181 @@
+"""Benchmark: importing a 100,000-row Annex A workbook.
+
+Generates the workbook, then measures, each in a fresh process and a fresh SQLite
+database, the whole import (`annex_a_import`: read, clean, validate, write the cases)
+and the floor: merely reading every cell of the same file with the fastest reader
+available (python-calamine, Rust). Prints medians, their ratio and the import's peak
+resident memory; the last line is one JSON object with the figures.
+
+    .venv/bin/python bench/import_annex_a.py [--rows 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _django(db: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["QPA_SQLITE_PATH"] = str(db)
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+
+
+def child_migrate(db: Path) -> None:
+    _django(db)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A WAL database is copied with SQLite's backup API, never as a file."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def child_import(db: Path, workbook: Path) -> dict[str, float]:
+    _django(db)
+    from django.db import connection
+
+    from qpa.cases.imports import annex_a_import
+
+    connection.ensure_connection()
+    started = time.perf_counter()
+    outcome = annex_a_import(acting_user=None, path=workbook, valid_rows_only=True)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+        "rows": outcome.rows,
+        "cases": outcome.summary.get("created", 0),
+        "errors": len(outcome.errors),
+    }
+
+
+def child_floor(workbook: Path) -> dict[str, float]:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(workbook))
+    cells = 0
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).iter_rows():
+            cells += len(row)
+    return {"seconds": time.perf_counter() - started, "cells": cells}
+
+
+def child_openpyxl(workbook: Path) -> dict[str, float]:
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    book = load_workbook(workbook, read_only=True, data_only=True)
+    cells = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row)
+    book.close()
+    return {"seconds": time.perf_counter() - started, "cells": cells}
+
+
+def _run_child(*args: str) -> dict[str, float]:
+    # Our own script with our own arguments: each measurement in a fresh process.
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        paths = [Path(p) for p in rest]
+        result = {
+            "migrate": lambda: (child_migrate(paths[0]), {})[1],
+            "import": lambda: child_import(paths[0], paths[1]),
+            "floor": lambda: child_floor(paths[0]),
+            "openpyxl": lambda: child_openpyxl(paths[0]),
+        }[kind]()
+        print(json.dumps(result))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    from bench.annex_a_workbook import write_annex_a
+
+    with tempfile.TemporaryDirectory(prefix="qpa-bench-") as folder:
+        work = Path(folder)
+        workbook = work / "annex-a.xlsx"
+        started = time.perf_counter()
+        write_annex_a(workbook, rows=args.rows)
+        print(
+            f"generated {args.rows:,} rows ({workbook.stat().st_size / 2**20:.1f} MB) "
+            f"in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+        template = work / "template.sqlite3"
+        _run_child("migrate", str(template))
+        imports, floors, openpyxls = [], [], []
+        for attempt in range(args.repeat):
+            floors.append(_run_child("floor", str(workbook)))
+            openpyxls.append(_run_child("openpyxl", str(workbook)))
+            db = work / f"run{attempt}.sqlite3"
+            copy_database(template, db)
+            imports.append(_run_child("import", str(db), str(workbook)))
+            print(
+                f"run {attempt + 1}: import {imports[-1]['seconds']:.2f} s, "
+                f"calamine read {floors[-1]['seconds']:.2f} s, "
+                f"openpyxl read {openpyxls[-1]['seconds']:.2f} s",
+                file=sys.stderr,
+            )
+    import_s = statistics.median(r["seconds"] for r in imports)
+    floor_s = statistics.median(r["seconds"] for r in floors)
+    openpyxl_s = statistics.median(r["seconds"] for r in openpyxls)
+    figures = {
+        "benchmark": "import_annex_a",
+        "rows": args.rows,
+        "repeat": args.repeat,
+        "cases_created": imports[0]["cases"],
+        "row_errors": imports[0]["errors"],
+        "import_seconds_median": round(import_s, 3),
+        "floor_read_seconds_median": round(floor_s, 3),
+        "floor_reader": "python-calamine",
+        "openpyxl_read_seconds_median": round(openpyxl_s, 3),
+        "ratio_import_to_floor": round(import_s / floor_s, 2),
+        "peak_rss_mb_median": round(statistics.median(r["peak_mb"] for r in imports), 1),
+        "goal": {"ratio_at_most": 2, "peak_rss_mb_at_most": 300},
+        "machine": (
+            f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+    }
+    print(
+        f"import {import_s:.2f} s | floor (calamine read) {floor_s:.2f} s | ratio "
+        f"{figures['ratio_import_to_floor']} | peak RSS {figures['peak_rss_mb_median']} MB"
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Imports a case list from any case-management system through a column mapping."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from qpa.accounts.models import User
+from qpa.cases import annex_a
+from qpa.cases.imports import ImportFileError, ImportOutcome, Progress, RowError
+from qpa.cases.models import CaseListMapping
+from qpa.cases.population import ChildRecord, snapshot_apply
+from qpa.cases.tables import TableError, read_table
+
+# QPA field -> (label for the mapping page, required, kind)
+CASE_LIST_FIELDS: dict[str, tuple[str, bool, str]] = {
+    "child_id": ("Child ID", True, "text"),
+    "team": ("Allocated team", False, "text"),
+    "worker": ("Allocated worker", False, "text"),
+    "service_area": ("Service area", False, "text"),
+    "status": ("Case status (open or closed)", False, "status"),
+    "date_of_birth": ("Date of birth", False, "date"),
+    "gender": ("Gender", False, "text"),
+    "ethnicity": ("Ethnicity", False, "text"),
+    "cin_start_date": ("Child in need start date", False, "date"),
+    "cp_plan_start_date": ("Child protection plan start date", False, "date"),
+    "looked_after_start_date": ("Date started to be looked after", False, "date"),
+}
+CLOSED_WORDS = {"closed", "close", "ended", "no", "n", "inactive", "false", "0"}
+OPEN_WORDS = {"open", "yes", "y", "active", "true", "1", "current"}
+
+
+def headers_of(path: Path) -> list[str]:
+    try:
+        return read_table(path).headers
+    except TableError as error:
+        raise ImportFileError(str(error)) from error
+
+
+def mapping_save(
+    *, acting_user: User | None, name: str, columns: dict[str, str]
+) -> CaseListMapping:
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the mapping a name.")
+    with transaction.atomic():
+        mapping, _ = CaseListMapping.objects.update_or_create(
+            name=name,
+            defaults={"columns": columns, "updated_by": acting_user},
+            create_defaults={
+                "columns": columns,
+                "created_by": acting_user,
+                "updated_by": acting_user,
+            },
+        )
+    return mapping
+
+
+def _value(kind: str, raw: object) -> Any:
+    if raw is None or raw == "":
+        return None
+    if kind == "date":
+        return annex_a.parse_date(raw)
+    if kind == "status":
+        word = str(raw).strip().casefold()
+        if word in OPEN_WORDS:
+            return True
+        if word in CLOSED_WORDS:
+            return False
+        raise ValueError(f"{raw} is not a case status: use open or closed.")
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def case_list_import(
+    *,
+    acting_user: User | None,
+    path: Path,
+    file_name: str,
+    columns: dict[str, str],
+    close_missing: bool = True,
+    valid_rows_only: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportOutcome:
+    """columns: QPA field -> the file's header. close_missing: the file is the whole open
+    population, so open cases not in it are closed."""
+    outcome = ImportOutcome()
+    try:
+        table = read_table(path)
+    except TableError as error:
+        raise ImportFileError(str(error)) from error
+    missing = [h for h in columns.values() if h and h not in table.headers]
+    if "child_id" not in columns or missing:
+        raise ImportFileError(
+            "The mapping does not fit this file: "
+            + (f"no column {', '.join(missing)}." if missing else "choose the child ID column.")
+        )
+    records: dict[str, ChildRecord] = {}
+    untouched: set[str] = set()
+    try:
+        for number, row in table.rows:
+            outcome.rows += 1
+            if on_progress and outcome.rows % 1000 == 0:
+                on_progress(outcome.rows, 0)
+            values: dict[str, Any] = {}
+            row_errors = []
+            for field_name, header in columns.items():
+                if not header or field_name not in CASE_LIST_FIELDS:
+                    continue
+                try:
+                    values[field_name] = _value(CASE_LIST_FIELDS[field_name][2], row.get(header))
+                except ValueError as error:
+                    row_errors.append(RowError(table.sheet, number, header, str(error)))
+            child_id = values.get("child_id")
+            if not child_id:
+                row_errors.append(
+                    RowError(table.sheet, number, columns["child_id"], "The child ID is blank.")
+                )
+            if row_errors:
+                outcome.errors.extend(row_errors)
+                if child_id:
+                    untouched.add(str(child_id))
+                continue
+            record = records.setdefault(str(child_id), ChildRecord(child_id=str(child_id)))
+            if values.get("status", True) is not False:
+                record.open_sources["case_list"] = (
+                    values.get("team") or "",
+                    values.get("worker") or "",
+                )
+            record.service_area_name = values.get("service_area") or record.service_area_name
+            record.gender = values.get("gender") or record.gender
+            record.ethnicity = values.get("ethnicity") or record.ethnicity
+            for date_field in (
+                "date_of_birth",
+                "cin_start_date",
+                "cp_plan_start_date",
+                "looked_after_start_date",
+            ):
+                found: date | None = values.get(date_field)
+                if found:
+                    setattr(record, date_field, found)
+            record.attributes["case_list"] = {
+                k: v.isoformat() if isinstance(v, date) else v
+                for k, v in values.items()
+                if v is not None and k != "child_id"
+            }
+    except annex_a.AnnexAFileError as error:
+        raise ImportFileError(str(error)) from error
+    if outcome.rows == 0:
+        raise ImportFileError("The file has a header row but no cases.")
+    if outcome.errors and not valid_rows_only:
+        return outcome
+    result = snapshot_apply(
+        acting_user=acting_user,
+        records=records.values(),
+        close_missing=close_missing,
+        untouched=untouched,
+    )
+    outcome.summary = result.as_summary()
+    outcome.summary["rows"] = outcome.rows
+    outcome.summary["children"] = len(records)
+    outcome.written = True
+    return outcome

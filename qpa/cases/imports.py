@@ -1,0 +1,367 @@
+"""Imports of the case population: an Annex A workbook or any case list.
+
+Every row is checked first and every problem is reported by row and column; by default
+nothing is written if any row is wrong. Then one transaction writes the new snapshot.
+An ImportRun records who imported which file (name and SHA-256) and what it did.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from qpa.accounts.models import User
+from qpa.cases import annex_a
+from qpa.cases.models import ImportKind, ImportRun, ImportStatus
+from qpa.cases.population import ChildRecord, merge_annex_row, name_key, snapshot_apply
+from qpa.organisation.models import ServiceArea, Team
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+MAX_UPLOAD_BYTES = 200 * 2**20
+PROGRESS_EVERY_ROWS = 2000
+# The lists that hold open cases; the front-door and adoption lists are not read.
+POPULATION_LISTS = frozenset({6, 7, 8, 9})
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportOutcome:
+    summary: dict[str, Any] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    written: bool = False
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (not a spreadsheet, encrypted, a zip bomb…)."""
+
+
+def errors_as_csv(errors: Iterable[RowError]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["sheet", "row", "column", "problem"])
+    for error in errors:
+        writer.writerow([error.sheet, error.row, error.column, error.message])
+    return out.getvalue()
+
+
+# --- The team → service area table -------------------------------------------------
+
+
+def team_map_apply(
+    *, acting_user: User | None, rows: Iterable[tuple[int, str, str]]
+) -> list[RowError]:
+    """rows: (row number, team name, service area name). Creates or moves teams; returns
+    the rows it could not use and writes nothing if there are any."""
+    areas = {name_key(a.name): a for a in ServiceArea.objects.all()}
+    errors: list[RowError] = []
+    wanted: dict[str, tuple[str, ServiceArea]] = {}
+    for number, team, area_name in rows:
+        team, area_name = team.strip(), area_name.strip()
+        if not team:
+            errors.append(RowError("team map", number, "team", "The team name is blank."))
+            continue
+        area = areas.get(name_key(area_name))
+        if area is None:
+            errors.append(
+                RowError(
+                    "team map",
+                    number,
+                    "service_area",
+                    f"{area_name or 'A blank'} is not a service area. Use one of: "
+                    + ", ".join(sorted(a.name for a in areas.values()))
+                    + ".",
+                )
+            )
+            continue
+        wanted[name_key(team)] = (team, area)
+    if errors:
+        return errors
+    with transaction.atomic():
+        existing = {name_key(t.name): t for t in Team.objects.all()}
+        for key, (name, area) in wanted.items():
+            team_set_area(
+                acting_user=acting_user, name=name, service_area=area, team=existing.get(key)
+            )
+    return []
+
+
+def team_set_area(
+    *, acting_user: User | None, name: str, service_area: ServiceArea, team: Team | None = None
+) -> Team:
+    if team is None:
+        return Team.objects.create(
+            name=name.strip(),
+            service_area=service_area,
+            created_by=acting_user,
+            updated_by=acting_user,
+        )
+    if team.service_area_id != service_area.pk:
+        team.service_area = service_area
+        team.updated_by = acting_user
+        team.save(update_fields=["service_area", "updated_by", "updated_at"])
+    return team
+
+
+def read_team_map_csv(path: Path) -> list[tuple[int, str, str]]:
+    """MAP.csv: the columns team,service_area (a header row, any order)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImportFileError(f"The team map {path.name} cannot be read: {error}") from error
+    reader = csv.DictReader(io.StringIO(text))
+    headers = {name_key(h): h for h in reader.fieldnames or []}
+    if "team" not in headers or "service_area" not in headers:
+        raise ImportFileError("The team map must have the columns team,service_area.")
+    return [
+        (number, row.get(headers["team"]) or "", row.get(headers["service_area"]) or "")
+        for number, row in enumerate(reader, start=2)
+    ]
+
+
+# --- Annex A -------------------------------------------------------------------------
+
+
+@dataclass
+class ReadResult:
+    records: dict[str, ChildRecord]
+    errors: list[RowError]
+    rows: int
+    # Children with a row we could not read: their cases are left as they are.
+    untouched: set[str]
+
+
+def annex_a_records(path: Path, *, on_progress: Progress | None = None) -> ReadResult:
+    """Reads the workbook into one record per child, with every row's problems."""
+    result = ReadResult(records={}, errors=[], rows=0, untouched=set())
+    try:
+        annex_a.open_workbook_safely(path)
+        for row in annex_a.read_annex_a(path, on_progress=on_progress, lists=POPULATION_LISTS):
+            result.rows += 1
+            child_id = row.values.get("child_id")
+            if not child_id:
+                result.errors.append(
+                    RowError(row.sheet, row.row_number, "Child Unique ID", "The child ID is blank.")
+                )
+                continue
+            if row.errors:
+                result.errors.extend(
+                    RowError(c.sheet, c.row_number, c.column, c.message) for c in row.errors
+                )
+                result.untouched.add(str(child_id))
+                continue
+            record = result.records.get(str(child_id))
+            if record is None:
+                record = result.records[str(child_id)] = ChildRecord(child_id=str(child_id))
+            merge_annex_row(record, row.list_number, row.values)
+    except annex_a.AnnexAFileError as error:
+        raise ImportFileError(str(error)) from error
+    if result.rows == 0:
+        raise ImportFileError(
+            "The workbook holds no Annex A list (Lists 6 to 9 give the open cases): "
+            "check it is the Annex A return."
+        )
+    return result
+
+
+def annex_a_import(
+    *,
+    acting_user: User | None,
+    path: Path,
+    valid_rows_only: bool = False,
+    team_map: list[tuple[int, str, str]] | None = None,
+    on_progress: Progress | None = None,
+) -> ImportOutcome:
+    outcome = ImportOutcome()
+    if team_map:
+        team_errors = team_map_apply(acting_user=acting_user, rows=team_map)
+        if team_errors:
+            outcome.errors = team_errors
+            return outcome
+    read = annex_a_records(path, on_progress=on_progress)
+    outcome.errors, outcome.rows = read.errors, read.rows
+    if read.errors and not valid_rows_only:
+        return outcome
+    result = snapshot_apply(
+        acting_user=acting_user, records=read.records.values(), untouched=read.untouched
+    )
+    outcome.summary = result.as_summary()
+    outcome.summary["rows"] = read.rows
+    outcome.summary["children"] = len(read.records)
+    outcome.written = True
+    return outcome
+
+
+# --- Runs: history, background execution -----------------------------------------------
+
+
+def import_run_create(
+    *,
+    acting_user: User | None,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    options: dict[str, Any] | None = None,
+) -> ImportRun:
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB. Split it, or ask for help."
+        )
+    return ImportRun.objects.create(
+        kind=kind,
+        file_name=Path(file_name).name[:255],
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        file_size=len(content),
+        content=content,
+        options=options or {},
+        created_by=acting_user,
+        updated_by=acting_user,
+    )
+
+
+def _progress_saver(run: ImportRun) -> Progress:
+    last = [0]
+
+    def save(done: int, total: int) -> None:
+        if done - last[0] < PROGRESS_EVERY_ROWS and done < total:
+            return
+        last[0] = done
+        ImportRun.objects.filter(pk=run.pk).update(rows_done=done, rows_total=max(total, done))
+
+    return save
+
+
+def _execute(run: ImportRun, path: Path, on_progress: Progress) -> ImportOutcome:
+    acting_user = run.created_by
+    options = run.options
+    if run.kind == ImportKind.ANNEX_A:
+        return annex_a_import(
+            acting_user=acting_user,
+            path=path,
+            valid_rows_only=bool(options.get("valid_rows_only")),
+            team_map=[
+                (int(n), str(team), str(area)) for n, team, area in options.get("team_map", [])
+            ],
+            on_progress=on_progress,
+        )
+    if run.kind == ImportKind.CASE_LIST:
+        from qpa.cases.case_lists import case_list_import
+
+        return case_list_import(
+            acting_user=acting_user,
+            path=path,
+            file_name=run.file_name,
+            columns=options["columns"],
+            close_missing=bool(options.get("close_missing", True)),
+            valid_rows_only=bool(options.get("valid_rows_only")),
+            on_progress=on_progress,
+        )
+    if run.kind == ImportKind.PAST_AUDITS:
+        from qpa.audits.imports import past_audits_import
+
+        return past_audits_import(
+            acting_user=acting_user,
+            path=path,
+            file_name=run.file_name,
+            valid_rows_only=bool(options.get("valid_rows_only")),
+            on_progress=on_progress,
+        )
+    raise ValueError(f"Unknown import kind {run.kind}")
+
+
+def import_run_execute(*, run: ImportRun, on_progress: Progress | None = None) -> ImportRun:
+    """Runs a queued import to its end. Whatever happens, the run records the outcome and
+    the database holds either the whole import or none of it."""
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    saver = _progress_saver(run)
+
+    def progress(done: int, total: int) -> None:
+        saver(done, total)
+        if on_progress:
+            on_progress(done, total)
+
+    suffix = Path(run.file_name).suffix.lower() or ".bin"
+    status, message, outcome = ImportStatus.FAILED, "", ImportOutcome()
+    with tempfile.TemporaryDirectory(prefix="qpa-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(bytes(run.content or b""))
+        try:
+            outcome = _execute(run, path, progress)
+        except ImportFileError as error:
+            status, message = ImportStatus.REJECTED, str(error)
+        except Exception:
+            logger.exception("Import %s failed", run.public_id)
+            message = "The import stopped because of an error in QPA. Nothing was written."
+        else:
+            if outcome.written:
+                status = ImportStatus.COMPLETED
+                if outcome.errors:
+                    message = (
+                        f"Imported the valid rows; {len(outcome.errors)} problems were skipped."
+                    )
+            else:
+                status = ImportStatus.REJECTED
+                message = (
+                    f"{len(outcome.errors)} problems were found, so nothing was written. "
+                    "Correct the file and import it again, or choose to import the valid "
+                    "rows only."
+                )
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=status,
+        message=message,
+        summary=outcome.summary,
+        error_count=len(outcome.errors),
+        errors_csv=errors_as_csv(outcome.errors) if outcome.errors else "",
+        rows_done=outcome.rows,
+        rows_total=max(outcome.rows, run.rows_total),
+        finished_at=timezone.now(),
+        content=None,
+    )
+    run.refresh_from_db()
+    return run
+
+
+def import_run_start_in_background(*, run: ImportRun) -> threading.Thread:
+    """Runs the import in a thread of this server, so the page can show its progress."""
+
+    def work() -> None:
+        close_old_connections()
+        try:
+            import_run_execute(run=run)
+        finally:
+            close_old_connections()
+
+    thread = threading.Thread(target=work, name=f"import-{run.public_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def import_runs_queued() -> Iterator[ImportRun]:
+    yield from ImportRun.objects.filter(status=ImportStatus.QUEUED).order_by("created_at")
