@@ -85,3 +85,39 @@ def _recent():  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_a_head_of_service_sees_a_case_allocated_to_them_outside_their_areas(
+    personas: Personas,
+) -> None:
+    from datetime import date
+
+    from qpa.cycles.models import Allocation, Cycle, SampledCase, SamplingPlan, Stratum
+    from qpa.tools.models import AuditTool
+
+    outside = CaseFactory(
+        child_id="LC-ALLOCATED", team=TeamFactory(service_area=area("leaving-care"))
+    )
+    assert outside not in cases_visible_to(user=personas.head_of_cp)
+    cycle = Cycle.objects.create(
+        kind="monthly",
+        month=date(2026, 11, 1),
+        tool=AuditTool.objects.get(slug="quality-of-practice"),
+        plan=SamplingPlan.objects.create(name="Monthly", method="fixed"),
+        due_date=date(2026, 12, 15),
+    )
+    stratum = Stratum.objects.create(
+        cycle=cycle,
+        service_area=area("leaving-care"),
+        population=1,
+        frame_size=1,
+        quota=1,
+        drawn=1,
+    )
+    sampled = SampledCase.objects.create(
+        cycle=cycle, case=outside, stratum=stratum, how_chosen="drawn", rank=1, frame_size=1
+    )
+    Allocation.objects.create(
+        sampled_case=sampled, auditor=personas.head_of_cp, due_date=date(2026, 12, 15)
+    )
+    assert outside in cases_visible_to(user=personas.head_of_cp)

@@ -19,13 +19,15 @@ def cases_visible_to(*, user: Any) -> QuerySet[Case]:
         return cases.none()
     if user.role in WHOLE_SERVICE_ROLES:
         return cases
+    # Everyone who audits sees the cases allocated to them and the cases they audited.
+    allocated_to_me = Q(pk__in=Case.objects.filter(sampled__allocation__auditor=user).values("pk"))
+    audited_by_me = Q(pk__in=Case.objects.filter(audits__auditor=user).values("pk"))
     if user.role == Role.HEAD_OF_SERVICE:
-        return cases.filter(service_area__in=user.service_areas.all())
+        in_my_areas = Q(service_area__in=user.service_areas.all())
+        return cases.filter(in_my_areas | allocated_to_me | audited_by_me)
     if user.role == Role.AUDITOR:
         in_my_teams = Q(team__in=user.teams.all())
-        audited_by_me = Q(pk__in=Case.objects.filter(audits__auditor=user).values("pk"))
-        allocated = Q(pk__in=Case.objects.filter(sampled__allocation__auditor=user).values("pk"))
-        return cases.filter(in_my_teams | audited_by_me | allocated)
+        return cases.filter(in_my_teams | allocated_to_me | audited_by_me)
     if user.role == Role.PRACTITIONER:
         return cases.filter(practitioner=user)
     # Performance and Administrators see figures and configuration, not case detail.
