@@ -6,15 +6,14 @@ from qpa.organisation.seed import seed_decided_by_team
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0002_seed_service_areas'),
+        ("organisation", "0002_seed_service_areas"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='servicearea',
-            name='decided_by_team',
+            model_name="servicearea",
+            name="decided_by_team",
             field=models.BooleanField(default=False),
         ),
         migrations.RunPython(seed_decided_by_team, migrations.RunPython.noop),
