@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "govuk_frontend_django",
     "qpa.core",
     "qpa.accounts",
@@ -47,11 +51,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "qpa.core.middleware.NoStoreMiddleware",
+    # Inside the header middleware, so their redirects carry the security headers too.
+    "qpa.accounts.middleware.SessionTimeoutMiddleware",
+    "qpa.accounts.middleware.MFARequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qpa.core.context_processors.shell",
+                "qpa.accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -108,6 +118,47 @@ LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 
+# Axes counts failed sign-ins; the password and OpenID Connect backends follow it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# A second factor (TOTP) for every account: docs/decisions/0040-mfa-with-totp.md.
+# Production forces it on; demo and test settings turn it off.
+QPA_MFA_REQUIRED = True
+OTP_TOTP_ISSUER = "Quality of Practice Audit"
+
+# Lock-out after 10 failures per username and address together, so that one person
+# cannot lock out a whole office behind one address: docs/decisions/0041-lock-out.md.
+AXES_FAILURE_LIMIT = 10
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("QPA_LOCKOUT_COOLOFF_MINUTES", 30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_CALLABLE = "qpa.accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "qpa.accounts.lockout.client_ip"
+# Behind a load balancer that terminates TLS, sets X-Forwarded-Proto and appends the
+# client's address to X-Forwarded-For.
+QPA_BEHIND_PROXY = env_bool("QPA_BEHIND_PROXY", False)
+
+# Optional sign-in through the council's identity provider (OpenID Connect), matched by
+# email to existing active accounts only: docs/decisions/0042-openid-connect.md.
+QPA_OIDC_ISSUER = env_str("QPA_OIDC_ISSUER", "").rstrip("/")
+# The council's provider normally enforces its own MFA; False asks for QPA's TOTP as well.
+QPA_OIDC_SATISFIES_MFA = env_bool("QPA_OIDC_SATISFIES_MFA", True)
+if QPA_OIDC_ISSUER:
+    OIDC_RP_CLIENT_ID = env_str("QPA_OIDC_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env_str("QPA_OIDC_CLIENT_SECRET")
+    AUTHENTICATION_BACKENDS.append("qpa.accounts.oidc.CouncilOIDCBackend")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/sign-in/?council-account=not-recognised"
+
 # NCSC guidance: length and a deny-list, no composition rules, no expiry.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -118,7 +169,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# The absolute limit: qpa.accounts.middleware also enforces it on the server, counted
+# from the sign-in. See docs/decisions/0043-session-timeouts.md.
 SESSION_COOKIE_AGE = env_int("QPA_SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60, minimum=60)
+QPA_SESSION_IDLE_SECONDS = env_int("QPA_SESSION_IDLE_SECONDS", 30 * 60, minimum=300)
+QPA_SESSION_WARNING_SECONDS = 120
+# Views whose requests never reset the idle clock (autosave, the session status check),
+# as URL names; requests with the header X-QPA-Background: 1 never reset it either.
+QPA_SESSION_BACKGROUND_URL_NAMES = ["accounts:session-status"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

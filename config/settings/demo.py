@@ -6,4 +6,6 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = env_str("SECRET_KEY", "demo-only-not-secret-" + "x" * 40)
 QPA_DEMO_MODE = True
+# The demo sign-ins on the sign-in page need no authenticator app.
+QPA_MFA_REQUIRED = False
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -4,6 +4,10 @@ from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Off unless a test turns them on (tests/test_mfa.py, tests/test_lockout.py): the test
+# client's login() calls authenticate() without a request, which axes refuses.
+QPA_MFA_REQUIRED = False
+AXES_ENABLED = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -45,3 +45,23 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for the second sign-in step when the authenticator app is lost.
+
+    Only a salted SHA-256 hash is kept (qpa.accounts.mfa): the code itself is shown once,
+    when it is made. The codes carry about 72 bits of chance, so a fast hash is enough.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of {self.user}"
