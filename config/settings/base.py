@@ -24,6 +24,15 @@ QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)
 
+# How long closed cases and their audits are kept (`qpa purge`, docs/data-protection.md).
+# The council's retention schedule decides; the defaults follow common ones: 35 years
+# after a child protection case closes, to a looked-after child's 75th birthday, else 7.
+QPA_RETENTION_CLOSED_CASE_YEARS = env_int("QPA_RETENTION_CLOSED_CASE_YEARS", 7, minimum=1)
+QPA_RETENTION_CHILD_PROTECTION_YEARS = env_int(
+    "QPA_RETENTION_CHILD_PROTECTION_YEARS", 35, minimum=1
+)
+QPA_RETENTION_LOOKED_AFTER_AGE = env_int("QPA_RETENTION_LOOKED_AFTER_AGE", 75, minimum=18)
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "qpa.core.middleware.NoStoreMiddleware",
+    "qpa.core.middleware.EventLogMiddleware",
     # Inside the header middleware, so their redirects carry the security headers too.
     "qpa.accounts.middleware.SessionTimeoutMiddleware",
     "qpa.accounts.middleware.MFARequiredMiddleware",

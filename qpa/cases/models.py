@@ -49,6 +49,9 @@ class Case(BaseModel):
     looked_after_start_date = models.DateField(null=True, blank=True)
     # Every other Annex A column of the lists the child appears on, by list number.
     attributes = models.JSONField(default=dict, blank=True)
+    # A legal hold (an inquiry, litigation) keeps the case and its audits past retention.
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["child_id"]

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from qpa.core import checks
+        from qpa.core import checks, signals
 
         checks.connect()
+        signals.connect()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from qpa.core.events import MAX_DATA_STRING, event_record
 
 
 class NoStoreMiddleware:
@@ -17,4 +20,34 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
+        return response
+
+
+class EventLogMiddleware:
+    """Gives every request an id (answered in `X-Request-ID`, kept in every event the
+    request records) and records each request refused to a signed-in person: a 403, or a
+    404, which is also how an object outside someone's remit is answered."""
+
+    DENIED = {403: "forbidden", 404: "not_found"}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        if response.status_code in self.DENIED and getattr(user, "is_authenticated", False):
+            event_record(
+                action="access.denied",
+                request=request,
+                # The path only: a query string may carry search terms.
+                data={
+                    "status": response.status_code,
+                    "method": request.method or "",
+                    "path": request.path[:MAX_DATA_STRING],
+                },
+            )
         return response

@@ -1,0 +1,419 @@
+"""The account of every look: an append-only, hash-chained event log.
+
+Every view and change of case data, every sign-in and failed sign-in, and every denied
+request is written here through `event_record` (or `record_view` for pages). See
+docs/event-log.md for how a new view records, and
+docs/decisions/0030-hash-chained-event-log.md for why it works this way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from qpa.core.models import Event
+
+GENESIS_HASH = "0" * 64
+# pg_advisory_xact_lock key that serialises writers of the log ("QPAEVNT").
+ADVISORY_LOCK_KEY = 0x51504145564E54
+# A value in `data` longer than this is refused: the log holds identifiers, not text.
+MAX_DATA_STRING = 300
+
+TABLE = "core_event"
+SQLITE_TRIGGERS = ("core_event_refuse_update", "core_event_refuse_delete")
+POSTGRESQL_TRIGGERS = ("core_event_refuse_update_delete", "core_event_refuse_truncate")
+# SQLite calls this function from the DELETE trigger. QPA's connections register it
+# (answering 0 except while `flush` runs); any other client lacks it, so its DELETE fails.
+SQLITE_FLUSH_FUNCTION = "qpa_event_log_flushing"
+POSTGRESQL_FLUSH_SETTING = "qpa.event_log_flush"
+
+_SQLITE_INSTALL = [
+    f"""CREATE TRIGGER IF NOT EXISTS core_event_refuse_update BEFORE UPDATE ON {TABLE}
+    BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: UPDATE refused'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS core_event_refuse_delete BEFORE DELETE ON {TABLE}
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: DELETE refused'); END""",
+]
+_POSTGRESQL_INSTALL = [
+    f"""CREATE OR REPLACE FUNCTION core_event_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE'
+           AND current_setting('{POSTGRESQL_FLUSH_SETTING}', true) = 'on' THEN
+            RETURN NULL;
+        END IF;
+        RAISE EXCEPTION '{TABLE} is append-only: % refused', TG_OP;
+    END
+    $$""",
+    f"""CREATE TRIGGER core_event_refuse_update_delete BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION core_event_refuse_change()""",
+    f"""CREATE TRIGGER core_event_refuse_truncate BEFORE TRUNCATE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION core_event_refuse_change()""",
+]
+
+
+# --- Writing -------------------------------------------------------------------------
+
+
+def event_record(
+    *,
+    action: str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    obj: Model | None = None,
+    child_id: str = "",
+    child_ids: Iterable[str] = (),
+    data: Mapping[str, Any] | None = None,
+) -> Event:
+    """Append one entry to the log and return it.
+
+    `actor` defaults to the signed-in user of `request`; `request` also gives the address
+    and request id. `obj` names the object acted on (its public id when it has one) and,
+    for a case or anything with a case, the child. Runs in its own (nested) transaction:
+    inside a caller's transaction the entry commits or rolls back with the change it
+    records.
+    """
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False):
+            actor = user
+    object_type, object_id = _object_key(obj) if obj is not None else ("", "")
+    if not child_id and obj is not None:
+        child_id = child_id_of(obj)
+    subjects = sorted({c for c in (*child_ids, child_id) if c})
+    fields: dict[str, Any] = {
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_username": actor.get_username() if actor is not None else "",
+        "actor_role": str(getattr(actor, "role", "") or ""),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "child_id": child_id,
+        "child_ids": f" {' '.join(subjects)} " if subjects else "",
+        "ip": client_ip(request) if request is not None else "",
+        "request_id": request_id_of(request) if request is not None else "",
+        "data": _clean_data(data or {}),
+    }
+    alias = router.db_for_write(Event)
+    connection = connections[alias]
+    with transaction.atomic(using=alias):
+        # Serialise the read of the head so two writers cannot both extend it (a fork).
+        # SQLite needs nothing more: QPA's IMMEDIATE transactions already hold the write
+        # lock from BEGIN (docs/decisions/0003-sqlite-durability.md).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        head = Event.objects.using(alias).order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        fields.update(seq=seq, occurred_at=timezone.now(), prev_hash=prev_hash)
+        fields["hash"] = entry_hash(fields)
+        return Event.objects.using(alias).create(**fields)
+
+
+def record_view(request: HttpRequest, *, action: str, objects: Iterable[Model]) -> Event:
+    """Record that the signed-in person was shown these objects, once per request.
+
+    Call it from every view that shows case data, after the remit-checked selector and
+    before rendering, with every object on the page (for example `audits.listed` with
+    the audits of a list, `case.viewed` with one case).
+    """
+    shown = list(objects)
+    if len(shown) == 1:
+        return event_record(action=action, request=request, obj=shown[0], data={"count": 1})
+    return event_record(
+        action=action,
+        request=request,
+        child_ids=[child for child in (child_id_of(o) for o in shown) if child],
+        data={
+            "count": len(shown),
+            "objects": [":".join(_object_key(o)) for o in shown],
+        },
+    )
+
+
+def child_id_of(obj: Any) -> str:
+    """The child an object is about: a case, or anything reaching one (`.case`,
+    `.sampled_case.case`)."""
+    for path in ("child_id", "case.child_id", "sampled_case.case.child_id"):
+        value: Any = obj
+        for name in path.split("."):
+            value = getattr(value, name, None)
+            if value is None:
+                break
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def request_id_of(request: HttpRequest) -> str:
+    return str(getattr(request, "request_id", ""))
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, found as the lock-out finds it (QPA_BEHIND_PROXY)."""
+    from qpa.accounts.lockout import client_ip as address
+
+    value = str(address(request) or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return ""
+
+
+def _object_key(obj: Model) -> tuple[str, str]:
+    identifier = getattr(obj, "public_id", None) or obj.pk
+    return obj._meta.label_lower, str(identifier)
+
+
+def _clean_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    # Round-trip through JSON so the hash covers exactly what the database gives back.
+    cleaned: dict[str, Any] = json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder))
+    for value in _strings(cleaned):
+        if len(value) > MAX_DATA_STRING:
+            raise ValueError(
+                f"Event data values are identifiers, at most {MAX_DATA_STRING} characters: "
+                "case-note text never goes in the event log."
+            )
+    return cleaned
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+# --- The chain -----------------------------------------------------------------------
+
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "child_id",
+    "child_ids",
+    "ip",
+    "request_id",
+    "data",
+)
+COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+
+
+def canonical(row: Mapping[str, Any]) -> bytes:
+    """The row as canonical JSON: sorted keys, no spaces, UTC time to the microsecond."""
+    values = {name: row[name] for name in HASHED_FIELDS}
+    values["occurred_at"] = _utc_iso(row["occurred_at"])
+    data = row["data"]
+    values["data"] = json.loads(data) if isinstance(data, str) else data
+    values["actor_id"] = None if row["actor_id"] is None else int(row["actor_id"])
+    values["seq"] = int(row["seq"])
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous entry's hash and this entry's canonical JSON."""
+    return hashlib.sha256(str(row["prev_hash"]).encode() + b"\n" + canonical(row)).hexdigest()
+
+
+def _utc_iso(value: datetime | str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:  # SQLite gives back UTC without an offset
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entries: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain(rows: Iterable[Mapping[str, Any]]) -> Verdict:
+    """Walk the entries in seq order and name the first one that is not as written."""
+    expected_seq, prev_hash, head_hash, count = 1, GENESIS_HASH, GENESIS_HASH, 0
+    seen: dict[str, int] = {GENESIS_HASH: 0}
+
+    def broken(seq: int, reason: str) -> Verdict:
+        return Verdict(count, expected_seq - 1, head_hash, seq, reason)
+
+    for row in rows:
+        seq = int(row["seq"])
+        if seq != expected_seq:
+            missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
+            return broken(expected_seq, f"entry {missing} is missing: deleted from the log")
+        content_ok = entry_hash(row) == row["hash"]
+        if row["prev_hash"] != prev_hash:
+            earlier = seen.get(str(row["prev_hash"]))
+            if earlier is not None and earlier < seq - 1:
+                return broken(
+                    earlier + 1,
+                    f"entry {earlier + 1} was inserted: entry {seq} follows entry {earlier}",
+                )
+            if content_ok:
+                return broken(
+                    seq - 1,
+                    f"entry {seq - 1} was changed: entry {seq} records a different hash for it",
+                )
+            return broken(seq, f"entry {seq} was changed: it does not follow entry {seq - 1}")
+        if not content_ok:
+            return broken(seq, f"entry {seq} was changed: its hash does not match its contents")
+        seen[str(row["hash"])] = seq
+        prev_hash = head_hash = str(row["hash"])
+        expected_seq += 1
+        count += 1
+    return Verdict(count, expected_seq - 1, head_hash)
+
+
+def verify_event_log(using: str = "default") -> Verdict:
+    rows = Event.objects.using(using).order_by("seq").values(*COLUMNS).iterator(chunk_size=2000)
+    return verify_chain(rows)
+
+
+def chain_checksum(hashes: Iterable[str]) -> str:
+    """One SHA-256 over every entry's hash in seq order: equal logs give equal checksums."""
+    digest = hashlib.sha256()
+    for value in hashes:
+        digest.update(value.encode() + b"\n")
+    return digest.hexdigest()
+
+
+# --- Database protection -------------------------------------------------------------
+
+
+def install_triggers(connection: BaseDatabaseWrapper) -> None:
+    """Refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) of the log in the database."""
+    statements = {"sqlite": _SQLITE_INSTALL, "postgresql": _POSTGRESQL_INSTALL}.get(
+        connection.vendor
+    )
+    if statements is None:
+        raise NotImplementedError(f"No event-log triggers for {connection.vendor}.")
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def drop_triggers(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif connection.vendor == "postgresql":
+            for name in POSTGRESQL_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}")
+            cursor.execute("DROP FUNCTION IF EXISTS core_event_refuse_change()")
+
+
+def missing_triggers(connection: BaseDatabaseWrapper) -> list[str]:
+    """Triggers the log should have and does not: a table rebuilt by a migration on SQLite
+    loses its triggers, so `verify-event-log` checks them too."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [TABLE],
+            )
+            expected: tuple[str, ...] = SQLITE_TRIGGERS
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [TABLE],
+            )
+            expected = POSTGRESQL_TRIGGERS
+        present = {row[0] for row in cursor.fetchall()}
+    return [name for name in expected if name not in present]
+
+
+def register_sqlite_function(connection: BaseDatabaseWrapper) -> None:
+    """Give a new SQLite connection the function the DELETE trigger asks."""
+    connection.connection.create_function(
+        SQLITE_FLUSH_FUNCTION, 0, lambda: int(getattr(connection, "_qpa_event_log_flush", False))
+    )
+
+
+@contextmanager
+def flush_allowed(using: str) -> Iterator[None]:
+    """Let `flush` (which empties every table, for tests and development) empty the log
+    too. Nothing else deletes entries: not the purge, not the application."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [POSTGRESQL_FLUSH_SETTING])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [POSTGRESQL_FLUSH_SETTING])
+        return
+    connection._qpa_event_log_flush = True  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        connection._qpa_event_log_flush = False  # type: ignore[attr-defined]
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+def events_search(
+    *,
+    username: str = "",
+    action: str = "",
+    child_id: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Event]:
+    """The log, newest first, narrowed by what an administrator searches for. Dates are
+    UTC days, as the log keeps them."""
+    events = Event.objects.order_by("-seq")
+    if username:
+        events = events.filter(
+            Q(actor_username__iexact=username)
+            | Q(action="auth.sign_in_failed", data__username__iexact=username)
+        )
+    if action:
+        events = events.filter(action__startswith=action)
+    if child_id:
+        events = events.filter(Q(child_id=child_id) | Q(child_ids__contains=f" {child_id} "))
+    if date_from:
+        events = events.filter(occurred_at__gte=datetime.combine(date_from, time.min, UTC))
+    if date_to:
+        next_day = datetime.combine(date_to, time.min, UTC) + timedelta(days=1)
+        events = events.filter(occurred_at__lt=next_day)
+    return events
+
+
+def events_about_child(child_id: str) -> QuerySet[Event]:
+    """Every entry about one child, oldest first: who looked at their record and when."""
+    return Event.objects.filter(
+        Q(child_id=child_id) | Q(child_ids__contains=f" {child_id} ")
+    ).order_by("seq")
