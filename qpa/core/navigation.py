@@ -36,7 +36,6 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
         },
     ),
     ("My allocations", "cycles:my-allocations", {Role.AUDITOR, Role.HEAD_OF_SERVICE}),
-    ("My actions", "actions:my-actions", None),
     ("Imports", "cases:import-list", {Role.ADMINISTRATOR, Role.PERFORMANCE}),
     ("Event log", "core:event-list", {Role.ADMINISTRATOR}),
 ]
