@@ -383,3 +383,19 @@ def test_the_cycle_list_shows_cycles_and_their_status(world: World) -> None:
     cycle = monthly_cycle(world, month=timezone.localdate().replace(day=1) + timedelta(days=40))
     page = signed_in(world.lead).get("/cycles/").content.decode()
     assert cycle.name in page and "Not drawn yet" in page and "Monthly" in page
+
+
+def test_the_sample_page_records_who_saw_which_children(db: None) -> None:
+    from qpa.core.models import Event
+
+    world = build_world()
+    cycle = monthly_cycle(world)
+    services.sample_draw(acting_user=world.admin, cycle=cycle)
+    drawn = Event.objects.get(action="cycle.drawn")
+    assert set(drawn.child_ids.split()) == set(sampled_ids(cycle))
+
+    signed_in(world.admin).get(f"/cycles/{cycle.public_id}/sample/")
+
+    seen = Event.objects.filter(action="cycle.sample_viewed").get()
+    assert seen.actor_username == world.admin.username
+    assert set(seen.child_ids.split()) == set(sampled_ids(cycle))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from qpa.accounts.models import Role, User
 from qpa.audits.models import AuditStatus
 from qpa.cases.models import Case, CaseStatus
+from qpa.core.events import event_record
 from qpa.cycles import sampling
 from qpa.cycles.models import (
     Allocation,
@@ -327,6 +328,13 @@ def sample_draw(*, acting_user: User | None, cycle: Cycle, seed: str | None = No
     cycle.drawn_by = acting_user
     cycle.updated_by = acting_user
     cycle.save()
+    event_record(
+        action="cycle.drawn",
+        actor=acting_user,
+        obj=cycle,
+        child_ids=list(cycle.sampled_cases.values_list("case__child_id", flat=True)),
+        data={"algorithm": cycle.algorithm},
+    )
     return cycle
 
 
@@ -339,9 +347,22 @@ def _log(
     summary: str,
     **links: Any,
 ) -> CycleChange:
-    return CycleChange.objects.create(
+    change = CycleChange.objects.create(
         cycle=cycle, kind=kind, actor=actor, reason=reason, summary=summary[:300], **links
     )
+    # The event log names the children; the reason stays in the cycle's own change log.
+    event_record(
+        action=f"cycle.{kind}",
+        actor=actor,
+        obj=cycle,
+        child_ids=[
+            linked.case.child_id
+            for linked in (links.get("sampled_case"), links.get("replacement"))
+            if linked is not None
+        ],
+        data={"change": change.pk},
+    )
+    return change
 
 
 def _place_allocation(
@@ -599,6 +620,13 @@ def allocation_create(*, acting_user: User | None, cycle: Cycle) -> list[Allocat
     cycle.allocated_at = timezone.now()
     cycle.updated_by = acting_user
     cycle.save(update_fields=["status", "allocated_at", "updated_by", "updated_at"])
+    event_record(
+        action="cycle.allocated",
+        actor=acting_user,
+        obj=cycle,
+        child_ids=[a.sampled_case.case.child_id for a in allocations],
+        data={"allocations": len(allocations)},
+    )
     return allocations
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.core.events import record_view
 from qpa.core.forms import GovukForm
 from qpa.cycles import forms as cycle_forms
 from qpa.cycles import services
@@ -416,12 +417,17 @@ def cycle_report(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         "drawn": sum(s.drawn for s in strata),
         "in_sample": sum(getattr(s, "in_sample", 0) for s in strata),
     }
-    changes = cycle.changes.select_related(
-        "actor", "sampled_case__case", "replacement__case", "from_auditor", "to_auditor"
+    changes = list(
+        cycle.changes.select_related(
+            "actor", "sampled_case__case", "replacement__case", "from_auditor", "to_auditor"
+        )
     )
-    hand_picked = sampled_cases_visible_to(user=request.user).filter(
-        cycle=cycle, how_chosen="hand_picked"
+    hand_picked = list(
+        sampled_cases_visible_to(user=request.user).filter(cycle=cycle, how_chosen="hand_picked")
     )
+    shown = hand_picked + [c.sampled_case for c in changes if c.sampled_case]
+    if shown:
+        record_view(request, action="cycle.report_viewed", objects=shown)
     return render(
         request,
         "cycles/cycle_report.html",
@@ -442,12 +448,16 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
     cycle = _cycle(request, cycle_id)
     if cycle.status == CycleStatus.DRAFT:
         return redirect(cycle)
-    sampled = (
+    sampled = list(
         sampled_cases_visible_to(user=request.user)
         .filter(cycle=cycle, replaced_by__isnull=True)
         .select_related("allocation__auditor")
         .order_by("stratum__service_area__order", "rank", "created_at")
     )
+    replaced = list(
+        sampled_cases_visible_to(user=request.user).filter(cycle=cycle, replaced_by__isnull=False)
+    )
+    record_view(request, action="cycle.sample_viewed", objects=sampled + replaced)
     return render(
         request,
         "cycles/cycle_sample.html",
@@ -456,9 +466,7 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
             "sampled": sampled,
             "areas": counts_per_area(cycle),
             "auditors": counts_per_auditor(cycle),
-            "replaced": sampled_cases_visible_to(user=request.user).filter(
-                cycle=cycle, replaced_by__isnull=False
-            ),
+            "replaced": replaced,
         },
     )
 
@@ -493,10 +501,12 @@ def cycle_allocate(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
 
 
 def _sampled(request: HttpRequest, sampled_id: UUID) -> SampledCase:
-    return get_object_or_404(
+    sampled = get_object_or_404(
         sampled_cases_visible_to(user=request.user).filter(replaced_by__isnull=True),
         public_id=sampled_id,
     )
+    record_view(request, action="cycle.sampled_case_viewed", objects=[sampled])
+    return sampled
 
 
 @cycle_managers
@@ -546,6 +556,7 @@ def allocation_reassign(request: HttpRequest, allocation_id: UUID) -> HttpRespon
         allocations_visible_to(user=request.user).filter(status=AllocationStatus.ALLOCATED),
         public_id=allocation_id,
     )
+    record_view(request, action="cycle.allocation_viewed", objects=[allocation])
     candidates = services.reallocation_candidates(allocation)
     form = cycle_forms.ReallocateForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
@@ -652,8 +663,7 @@ def sample_hand_pick(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
 @allocation_holders
 @require_http_methods(["GET"])
 def my_allocation_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "cycles/my_allocations.html",
-        {"allocations": my_allocations(user=request.user)},
-    )
+    allocations = list(my_allocations(user=request.user))
+    if allocations:
+        record_view(request, action="allocations.listed", objects=allocations)
+    return render(request, "cycles/my_allocations.html", {"allocations": allocations})
