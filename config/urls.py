@@ -8,4 +8,5 @@ urlpatterns = [
     path("audits/", include("qpa.audits.urls")),
     path("cycles/", include("qpa.cycles.urls")),
     path("notifications/", include("qpa.notifications.urls")),
+    path("actions/", include("qpa.actions.urls")),
 ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qpa.audits",
     "qpa.cycles",
     "qpa.notifications",
+    "qpa.actions",
 ]
 
 MIDDLEWARE = [

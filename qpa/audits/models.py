@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 from qpa.core.models import BaseModel
 
@@ -59,6 +64,14 @@ class Audit(BaseModel):
     family_view_text = models.TextField(blank=True)
     # Optimistic locking: every save names the version it started from.
     version = models.PositiveIntegerField(default=1)
+    # The allocation the audit answers, when it was started from one: one audit each.
+    allocation = models.OneToOneField(
+        "cycles.Allocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit",
+    )
 
     class Meta:
         ordering = ["-audit_date", "-created_at"]
@@ -72,6 +85,13 @@ class Audit(BaseModel):
 
     def __str__(self) -> str:
         return f"Audit of {self.case} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audits:audit-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == AuditStatus.DRAFT
 
     @property
     def auditor_display(self) -> str:
@@ -101,3 +121,102 @@ class DomainRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain}: {self.rating or 'not applicable'}"
+
+
+class ChangeKind(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    REOPENED = "reopened", "Reopened"
+
+
+class AuditChangeQuerySet(models.QuerySet["AuditChange"]):
+    def update(self, **kwargs: Any) -> int:
+        raise ValidationError("The audit history is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValidationError("The audit history is append-only.")
+
+
+class AuditChange(models.Model):
+    """Append-only: every submission and every reopen of an audit, who, when and why.
+
+    A submission carries the one-time token of the form that sent it; the unique
+    constraint makes a second POST of the same form find the first instead of submitting
+    twice. Moderation and re-audit (Step 5) add their own kinds here.
+    """
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    token = models.UUIDField(null=True, blank=True, unique=True)
+    # The audit's version once the change was made.
+    version = models.PositiveIntegerField()
+
+    objects = AuditChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="reopened") | ~models.Q(reason=""),
+                name="audit_reopen_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="submitted") | models.Q(token__isnull=False),
+                name="audit_submission_has_token",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.audit}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError("The audit history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("The audit history is append-only.")
+
+
+class AuditReply(BaseModel):
+    """The practitioner's right of reply: once per audit, shown with it."""
+
+    audit = models.OneToOneField(Audit, on_delete=models.PROTECT, related_name="reply")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_replies"
+    )
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="audit_reply_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.audit}"
+
+
+class Severity(models.TextChoices):
+    INADEQUATE = "inadequate", "Inadequate"
+    CRITICAL = "critical", "Critical"
+
+
+class AuditAlert(models.Model):
+    """One alert a submission sent to a manager; escalation finds the audit through it."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="alerts")
+    submission = models.ForeignKey(AuditChange, on_delete=models.PROTECT, related_name="alerts")
+    notification = models.OneToOneField(
+        "notifications.Notification", on_delete=models.PROTECT, related_name="audit_alert"
+    )
+    severity = models.CharField(max_length=12, choices=Severity.choices)
+
+    class Meta:
+        ordering = ["audit", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} alert for {self.audit}"

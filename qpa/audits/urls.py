@@ -7,4 +7,12 @@ app_name = "audits"
 urlpatterns = [
     path("imports/past-audits/", views.past_audits_upload, name="import-past-audits"),
     path("imports/past-audits/template.csv", views.past_audits_template, name="import-template"),
+    path("start/<uuid:allocation_id>/", views.audit_start, name="audit-start"),
+    path("<uuid:public_id>/", views.audit_detail, name="audit-detail"),
+    path("<uuid:public_id>/tasks/", views.audit_tasks, name="audit-tasks"),
+    path("<uuid:public_id>/domains/<int:position>/", views.audit_domain, name="audit-domain"),
+    path("<uuid:public_id>/overall/", views.audit_overall, name="audit-overall"),
+    path("<uuid:public_id>/check/", views.audit_check, name="audit-check"),
+    path("<uuid:public_id>/reopen/", views.audit_reopen, name="audit-reopen"),
+    path("<uuid:public_id>/reply/", views.audit_reply, name="audit-reply"),
 ]

@@ -1,17 +1,31 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import contextlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.audits import services
+from qpa.audits.forms import NOT_APPLICABLE, DomainForm, OverallForm, ReopenForm, ReplyForm
 from qpa.audits.imports import template_csv
+from qpa.audits.models import Audit, AuditReply, AuditStatus, Captured, DomainRating
+from qpa.audits.selectors import audits_visible_to
 from qpa.cases import imports
 from qpa.cases.forms import PastAuditsUploadForm
 from qpa.cases.models import ImportKind
-from qpa.tools.models import AuditTool
+from qpa.core.events import record_view
+from qpa.cycles.selectors import my_allocations
+from qpa.tools.models import AuditTool, Rating
 
 importers_only = role_required(Role.ADMINISTRATOR, Role.PERFORMANCE)
 
@@ -51,3 +65,522 @@ def past_audits_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_csv(tool), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="past-audits-{tool.slug}.csv"'
     return response
+
+
+# --- The audit itself ----------------------------------------------------------------
+
+AUDIT_HOLDERS = (Role.AUDITOR, Role.HEAD_OF_SERVICE)
+auditors_only = role_required(*AUDIT_HOLDERS)
+
+
+def _acting(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _local_time(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%H:%M") if moment else ""
+
+
+def _audit_for(request: HttpRequest, public_id: uuid.UUID) -> Audit:
+    """The audit, if it is in the person's remit; otherwise 404."""
+    audit = (
+        audits_visible_to(user=request.user)
+        .select_related(
+            "case__team",
+            "case__practitioner",
+            "service_area",
+            "team",
+            "auditor",
+            "updated_by",
+            "overall_rating__scale",
+            "tool_version__tool__scale",
+        )
+        .filter(public_id=public_id)
+        .first()
+    )
+    if audit is None:
+        raise Http404
+    return audit
+
+
+def _locked(request: HttpRequest, audit: Audit) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            {"status": "locked", "message": "This audit has been submitted and is locked."},
+            status=409,
+        )
+    return render(request, "audits/locked.html", {"audit": audit}, status=409)
+
+
+def _editable(request: HttpRequest, audit: Audit) -> HttpResponse | None:
+    """Only the audit's own auditor edits it, and only while it is a draft."""
+    if audit.auditor_id != request.user.pk:
+        raise PermissionDenied("Only the audit's auditor changes it.")
+    if audit.status != AuditStatus.DRAFT:
+        return _locked(request, audit)
+    return None
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+    return version if version >= 1 else None
+
+
+def _no_version(request: HttpRequest) -> HttpResponse:
+    message = (
+        "This save did not say which version of the audit it started from, so nothing was "
+        "saved. Go back, reload the page and save again."
+    )
+    if _wants_json(request):
+        return JsonResponse({"status": "rejected", "message": message}, status=400)
+    return render(request, "audits/rejected.html", {"message": message}, status=400)
+
+
+def _form_errors_from(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _saved(request: HttpRequest, audit: Audit, next_url: str) -> HttpResponse:
+    at = _local_time(audit.updated_at)
+    if _wants_json(request):
+        return JsonResponse({"status": "saved", "version": audit.version, "saved_at": at})
+    if request.POST.get("then") == "continue":
+        messages.success(request, f"Saved at {at}.")
+        return redirect("audits:audit-tasks", public_id=audit.public_id)
+    messages.success(request, f"Your draft was saved at {at}.")
+    return redirect(next_url)
+
+
+def _invalid(request: HttpRequest, form: Any) -> JsonResponse:
+    return JsonResponse(
+        {
+            "status": "invalid",
+            "message": "Not saved: " + " ".join(str(e) for e in form.errors.values()),
+            "errors": form.errors.get_json_data(),
+        },
+        status=400,
+    )
+
+
+def _conflict(
+    request: HttpRequest,
+    *,
+    audit: Audit,
+    current: Audit,
+    rows: list[tuple[str, str, str]],
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Nothing was saved: show the person their text beside the version that won."""
+    saved_by = str(current.updated_by or "Someone")
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "status": "conflict",
+                "version": current.version,
+                "saved_by": saved_by,
+                "saved_at": _local_time(current.updated_at),
+                "message": f"Not saved: {saved_by} saved this audit at "
+                f"{_local_time(current.updated_at)}, after you opened it. Choose “Save as "
+                "draft” to compare your text with theirs.",
+                "theirs": {label: theirs for label, _, theirs in rows},
+            },
+            status=409,
+        )
+    return render(
+        request,
+        "audits/conflict.html",
+        {
+            "audit": audit,
+            "current": current,
+            "saved_by": saved_by,
+            "rows": rows,
+            "version": current.version,
+            **context,
+        },
+        status=409,
+    )
+
+
+def _rating_label(rating: Rating | None, not_applicable: bool = False) -> str:
+    if not_applicable:
+        return "Not applicable"
+    return rating.label if rating else "Not rated"
+
+
+@auditors_only
+def audit_start(request: HttpRequest, allocation_id: uuid.UUID) -> HttpResponse:
+    allocation = my_allocations(user=request.user).filter(public_id=allocation_id).first()
+    if allocation is None:
+        raise Http404
+    existing = Audit.objects.filter(allocation=allocation).first()
+    if existing is not None:
+        if existing.is_draft:
+            return redirect("audits:audit-tasks", public_id=existing.public_id)
+        return redirect(existing)
+    if request.method == "POST":
+        try:
+            audit = services.audit_start(acting_user=_acting(request), allocation=allocation)
+        except ValidationError as error:
+            return render(
+                request,
+                "audits/rejected.html",
+                {"message": " ".join(error.messages)},
+                status=409,
+            )
+        return redirect("audits:audit-tasks", public_id=audit.public_id)
+    record_view(request, action="allocation.viewed", objects=[allocation])
+    return render(request, "audits/start.html", {"allocation": allocation})
+
+
+@require_GET
+def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    user = _acting(request)
+    tasks = services.audit_tasks(audit)
+    severity = services.audit_severity(audit) if not audit.is_draft else None
+    reply = AuditReply.objects.filter(audit=audit).select_related("author").first()
+    actions = list(audit.actions.select_related("owner").order_by("due_date", "created_at"))
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/detail.html",
+        {
+            "audit": audit,
+            "tasks": tasks[:-1],
+            "severity": severity,
+            "reply": reply,
+            "can_reply": services.can_reply(user, audit),
+            "can_reopen": services.can_reopen(user) and not audit.is_draft,
+            "can_plan": severity is not None and user.role == Role.HEAD_OF_SERVICE,
+            "can_edit": audit.is_draft and audit.auditor_id == user.pk,
+            "actions": actions,
+            "history": audit.changes.select_related("actor").all(),
+        },
+    )
+
+
+@auditors_only
+@require_GET
+def audit_tasks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    refusal = _editable(request, audit)
+    if refusal:
+        return refusal
+    tasks = services.audit_tasks(audit)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/tasks.html",
+        {
+            "audit": audit,
+            "domain_tasks": tasks[:-1],
+            "overall_task": tasks[-1],
+            "completed": sum(t.status == services.TaskStatus.COMPLETED for t in tasks),
+            "total": len(tasks),
+        },
+    )
+
+
+@auditors_only
+def audit_domain(request: HttpRequest, public_id: uuid.UUID, position: int) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    refusal = _editable(request, audit)
+    if refusal:
+        return refusal
+    domains = list(audit.tool_version.domains.order_by("order"))
+    if not 1 <= position <= len(domains):
+        raise Http404
+    domain = domains[position - 1]
+    ratings = list(audit.tool_version.tool.scale.ratings.all())
+    answer = DomainRating.objects.filter(audit=audit, domain=domain).first()
+    version = audit.version
+    if request.method == "POST":
+        posted = _posted_version(request)
+        if posted is None:
+            return _no_version(request)
+        version = posted
+        form = DomainForm(request.POST, domain=domain, ratings=ratings)
+        if form.is_valid():
+            rating, not_applicable = form.rating_value()
+            try:
+                saved = services.audit_save_domain(
+                    acting_user=_acting(request),
+                    audit=audit,
+                    domain=domain,
+                    version=posted,
+                    rating=rating,
+                    not_applicable=not_applicable,
+                    evidence=form.cleaned_data["evidence"],
+                    strengths=form.cleaned_data["strengths"],
+                    improvements=form.cleaned_data["improvements"],
+                )
+            except services.AuditLocked as locked:
+                return _locked(request, locked.current)
+            except services.AuditConflict as conflict:
+                theirs = DomainRating.objects.filter(audit=audit, domain=domain).first()
+                rows = [
+                    (
+                        "Rating",
+                        _rating_label(rating, not_applicable),
+                        _rating_label(
+                            theirs.rating if theirs else None,
+                            bool(theirs and theirs.not_applicable),
+                        ),
+                    ),
+                    *[
+                        (
+                            str(form.fields[name].label),
+                            form.cleaned_data[name],
+                            getattr(theirs, name, "") if theirs else "",
+                        )
+                        for name in ("evidence", "strengths", "improvements")
+                    ],
+                ]
+                return _conflict(
+                    request,
+                    audit=audit,
+                    current=conflict.current,
+                    rows=rows,
+                    context={"form": form, "domain": domain, "position": position},
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                return _saved(request, saved, request.path)
+        if _wants_json(request):
+            return _invalid(request, form)
+    else:
+        initial: dict[str, Any] = {}
+        if answer is not None:
+            initial = {
+                "rating": NOT_APPLICABLE if answer.not_applicable else str(answer.rating_id or ""),
+                "evidence": answer.evidence,
+                "strengths": answer.strengths,
+                "improvements": answer.improvements,
+            }
+        form = DomainForm(initial=initial, domain=domain, ratings=ratings)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/domain.html",
+        {
+            "audit": audit,
+            "domain": domain,
+            "position": position,
+            "count": len(domains),
+            "form": form,
+            "version": version,
+            "saved_at": _local_time(audit.updated_at) if answer is not None else "",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@auditors_only
+def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    refusal = _editable(request, audit)
+    if refusal:
+        return refusal
+    ratings = list(audit.tool_version.tool.scale.ratings.all())
+    version = audit.version
+    fields = (
+        "overall_rationale",
+        "child_experience_captured",
+        "child_experience_text",
+        "family_view_captured",
+        "family_view_text",
+    )
+    if request.method == "POST":
+        posted = _posted_version(request)
+        if posted is None:
+            return _no_version(request)
+        version = posted
+        form = OverallForm(request.POST, ratings=ratings)
+        if form.is_valid():
+            try:
+                saved = services.audit_save_overall(
+                    acting_user=_acting(request),
+                    audit=audit,
+                    version=posted,
+                    overall_rating=form.rating(),
+                    **{name: form.cleaned_data[name] for name in fields},
+                )
+            except services.AuditLocked as locked:
+                return _locked(request, locked.current)
+            except services.AuditConflict as conflict:
+                current = Audit.objects.select_related("overall_rating").get(pk=audit.pk)
+                rows = [
+                    (
+                        "Overall rating",
+                        _rating_label(form.rating()),
+                        _rating_label(current.overall_rating),
+                    ),
+                    *[
+                        (
+                            str(form.fields[name].label),
+                            str(dict(Captured.choices).get(form.cleaned_data[name], ""))
+                            if name.endswith("_captured")
+                            else form.cleaned_data[name],
+                            getattr(current, f"get_{name}_display")()
+                            if name.endswith("_captured")
+                            else getattr(current, name),
+                        )
+                        for name in fields
+                    ],
+                ]
+                return _conflict(
+                    request,
+                    audit=audit,
+                    current=conflict.current,
+                    rows=rows,
+                    context={"form": form, "overall": True},
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                return _saved(request, saved, request.path)
+        if _wants_json(request):
+            return _invalid(request, form)
+    else:
+        initial = {name: getattr(audit, name) for name in fields}
+        initial["overall_rating"] = str(audit.overall_rating_id or "")
+        form = OverallForm(initial=initial, ratings=ratings)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/overall.html",
+        {
+            "audit": audit,
+            "form": form,
+            "version": version,
+            "saved_at": _local_time(audit.updated_at) if audit.version > 1 else "",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@auditors_only
+def audit_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Check your answers, then submit. The form carries a one-time token: a second POST
+    of it lands on the same page as the first and submits nothing more."""
+    audit = _audit_for(request, public_id)
+    if audit.auditor_id != request.user.pk:
+        raise PermissionDenied("Only the audit's auditor submits it.")
+    problems: list[tuple[str, str]] = []
+    conflict: Audit | None = None
+    if request.method == "POST":
+        posted = _posted_version(request)
+        token: uuid.UUID | None = None
+        with contextlib.suppress(ValueError):
+            token = uuid.UUID(request.POST.get("token", ""))
+        if posted is None or token is None:
+            return _no_version(request)
+        was_draft = audit.is_draft
+        try:
+            submitted = services.audit_submit(
+                acting_user=_acting(request), audit=audit, version=posted, token=token
+            )
+        except services.AuditLocked as locked:
+            return _locked(request, locked.current)
+        except services.AuditConflict as error:
+            conflict = error.current
+            audit = _audit_for(request, public_id)
+        except ValidationError:
+            problems = services.audit_problems(audit)
+        else:
+            if was_draft:
+                messages.success(request, "Audit submitted. It is now locked.")
+            return redirect(submitted)
+    elif audit.status != AuditStatus.DRAFT:
+        return _locked(request, audit)
+    tasks = services.audit_tasks(audit)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/check.html",
+        {
+            "audit": audit,
+            "domain_tasks": tasks[:-1],
+            "problems": problems,
+            "conflict": conflict,
+            "token": uuid.uuid4(),
+            "version": audit.version,
+        },
+        status=409 if conflict else 400 if problems else 200,
+    )
+
+
+@role_required(Role.HEAD_OF_SERVICE)
+def audit_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    if audit.is_draft:
+        return render(
+            request,
+            "audits/rejected.html",
+            {"message": "This audit is a draft: only a submitted audit can be reopened."},
+            status=409,
+        )
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.audit_reopen(
+                acting_user=_acting(request), audit=audit, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Audit reopened. Its auditor has been told why.")
+            return redirect(audit)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/reopen.html",
+        {"audit": audit, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.PRACTITIONER)
+def audit_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = _audit_for(request, public_id)
+    if audit.case.practitioner_id != request.user.pk:
+        raise PermissionDenied("Only the case's practitioner replies to its audit.")
+    if AuditReply.objects.filter(audit=audit).exists():
+        return render(
+            request,
+            "audits/rejected.html",
+            {"message": "You have already replied to this audit.", "audit": audit},
+            status=409,
+        )
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.audit_reply(
+                acting_user=_acting(request), audit=audit, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Your reply has been saved. It is shown with the audit.")
+            return redirect(audit)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/reply.html",
+        {"audit": audit, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -38,6 +38,7 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
     ("My allocations", "cycles:my-allocations", {Role.AUDITOR, Role.HEAD_OF_SERVICE}),
     ("Imports", "cases:import-list", {Role.ADMINISTRATOR, Role.PERFORMANCE}),
     ("Event log", "core:event-list", {Role.ADMINISTRATOR}),
+    ("My actions", "actions:my-actions", None),
 ]
 
 

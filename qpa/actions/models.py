@@ -1,0 +1,61 @@
+"""Follow-up actions on audits rated inadequate or critical: what, who, by when, and the
+evidence that it was done."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from qpa.core.models import BaseModel
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+class Action(BaseModel):
+    audit = models.ForeignKey("audits.Audit", on_delete=models.PROTECT, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions"
+    )
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    evidence = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "due_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(description=""), name="action_has_description"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed")
+                | (~models.Q(evidence="") & models.Q(completed_at__isnull=False)),
+                name="completed_action_has_evidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:action-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != ActionStatus.COMPLETED and self.due_date < timezone.localdate()

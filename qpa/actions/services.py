@@ -1,0 +1,220 @@
+"""Writes to follow-up actions: a Head of Service plans them on an audit rated
+inadequate or critical; owners move them on and complete them with evidence; overdue
+ones escalate to the owner's manager."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from qpa.accounts.models import Role, User
+from qpa.actions.models import Action, ActionStatus
+from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.services import MAX_TEXT, audit_severity
+from qpa.core.events import event_record
+from qpa.notifications.services import notification_send
+
+# People an action can be given to: those who work cases or manage them.
+OWNER_ROLES = {
+    Role.AUDITOR,
+    Role.HEAD_OF_SERVICE,
+    Role.ASSISTANT_DIRECTOR,
+    Role.DEPUTY_DIRECTOR,
+    Role.PRACTITIONER,
+}
+
+
+def can_plan(user: User) -> bool:
+    return user.role == Role.HEAD_OF_SERVICE and user.is_active
+
+
+def can_manage(user: User, action: Action) -> bool:
+    """The owner moves their action on; a Head of Service manages every action."""
+    return user.is_active and (action.owner_id == user.pk or user.role == Role.HEAD_OF_SERVICE)
+
+
+def owner_candidates() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, role__in=OWNER_ROLES).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+def _check(*, description: str, owner: User, due_date: date) -> str:
+    description = description.strip()
+    errors: dict[str, str] = {}
+    if not description:
+        errors["description"] = "Enter what needs to be done."
+    elif len(description) > MAX_TEXT:
+        errors["description"] = f"Keep the description to {MAX_TEXT:,} characters or fewer."
+    if not owner.is_active or owner.role not in OWNER_ROLES:
+        errors["owner"] = "Choose an owner who works with cases."
+    if errors:
+        raise ValidationError(errors)
+    return description
+
+
+def _child(action: Action) -> str:
+    return action.audit.case.child_id
+
+
+@transaction.atomic
+def action_create(
+    *, acting_user: User, audit: Audit, description: str, owner: User, due_date: date
+) -> Action:
+    if not can_plan(acting_user):
+        raise PermissionDenied("Only a Head of Service plans follow-up actions.")
+    if audit.status != AuditStatus.SUBMITTED or audit_severity(audit) is None:
+        raise ValidationError("Actions are planned on submitted audits rated inadequate or worse.")
+    description = _check(description=description, owner=owner, due_date=due_date)
+    action = Action.objects.create(
+        audit=audit,
+        description=description,
+        owner=owner,
+        due_date=due_date,
+        created_by=acting_user,
+        updated_by=acting_user,
+    )
+    notification_send(
+        recipient=owner,
+        kind="actions.assigned",
+        subject=f"Action for case {audit.case} due on {due_date:%d %B %Y}",
+        body=f"{acting_user} gave you an action following the audit of case {audit.case}: "
+        f"{description}",
+        url=action.get_absolute_url(),
+        dedupe_key=f"actions:assigned:{action.public_id}:{owner.pk}",
+    )
+    event_record(action="action.created", actor=acting_user, obj=action, child_id=_child(action))
+    return action
+
+
+@transaction.atomic
+def action_update(
+    *,
+    acting_user: User,
+    action: Action,
+    status: str,
+    description: str | None = None,
+    owner: User | None = None,
+    due_date: date | None = None,
+) -> Action:
+    """Move an action to open or in progress; a Head of Service may also change what it
+    is, who owns it and when it is due. Completing needs evidence: action_complete."""
+    if not can_manage(acting_user, action):
+        raise PermissionDenied("Only the action's owner or a Head of Service changes it.")
+    if action.status == ActionStatus.COMPLETED:
+        raise ValidationError("This action is completed.")
+    if status not in {ActionStatus.OPEN, ActionStatus.IN_PROGRESS}:
+        raise ValidationError({"status": "Choose open or in progress; complete it with evidence."})
+    changes_plan = any(v is not None for v in (description, owner, due_date))
+    if changes_plan and acting_user.role != Role.HEAD_OF_SERVICE:
+        raise PermissionDenied("Only a Head of Service changes what an action is.")
+    new_owner = owner or action.owner
+    action.description = _check(
+        description=description if description is not None else action.description,
+        owner=new_owner,
+        due_date=due_date or action.due_date,
+    )
+    previous_owner = action.owner
+    action.owner = new_owner
+    action.due_date = due_date or action.due_date
+    action.status = status
+    action.updated_by = acting_user
+    action.save()
+    if new_owner.pk != previous_owner.pk:
+        notification_send(
+            recipient=new_owner,
+            kind="actions.assigned",
+            subject=f"Action for case {action.audit.case} due on {action.due_date:%d %B %Y}",
+            body=f"{acting_user} gave you an action following the audit of case "
+            f"{action.audit.case}: {action.description}",
+            url=action.get_absolute_url(),
+            dedupe_key=f"actions:assigned:{action.public_id}:{new_owner.pk}",
+        )
+    event_record(
+        action="action.updated",
+        actor=acting_user,
+        obj=action,
+        child_id=_child(action),
+        data={"status": status},
+    )
+    return action
+
+
+@transaction.atomic
+def action_complete(*, acting_user: User, action: Action, evidence: str) -> Action:
+    if not can_manage(acting_user, action):
+        raise PermissionDenied("Only the action's owner or a Head of Service completes it.")
+    if action.status == ActionStatus.COMPLETED:
+        raise ValidationError("This action is already completed.")
+    evidence = evidence.strip()
+    if not evidence:
+        raise ValidationError({"evidence": "Enter the evidence that the action was completed."})
+    if len(evidence) > MAX_TEXT:
+        raise ValidationError({"evidence": f"Keep this to {MAX_TEXT:,} characters or fewer."})
+    now = timezone.now()
+    action.status = ActionStatus.COMPLETED
+    action.evidence = evidence
+    action.completed_at = now
+    action.completed_by = acting_user
+    action.updated_by = acting_user
+    action.save()
+    event_record(action="action.completed", actor=acting_user, obj=action, child_id=_child(action))
+    return action
+
+
+@dataclass
+class OverdueCounts:
+    reminders: int = 0
+    escalations: int = 0
+    without_manager: int = 0
+
+
+def actions_escalate_overdue(*, today: date | None = None) -> OverdueCounts:
+    """Every unfinished action past its due date: the owner is reminded and their manager
+    (the next manager up) told, once per action, due date and person."""
+    today = today or timezone.localdate()
+    counts = OverdueCounts()
+    overdue = (
+        Action.objects.exclude(status=ActionStatus.COMPLETED)
+        .filter(due_date__lt=today)
+        .select_related("owner__manager", "audit__case", "created_by")
+    )
+    for action in overdue:
+        case = action.audit.case
+        key = f"actions:overdue:{action.public_id}:{action.due_date}"
+        with transaction.atomic():
+            reminded = notification_send(
+                recipient=action.owner,
+                kind="actions.overdue",
+                subject=f"Action for case {case} is overdue",
+                body=f"Your action following the audit of case {case} was due on "
+                f"{action.due_date:%d %B %Y}: {action.description}",
+                url=action.get_absolute_url(),
+                dedupe_key=f"{key}:{action.owner_id}:owner",
+            )
+            counts.reminders += reminded is not None
+            manager = action.owner.manager
+            if manager is None or not manager.is_active:
+                # Nobody above the owner: the Head of Service who planned it hears instead.
+                planner = action.created_by
+                if planner is None or planner.pk == action.owner_id:
+                    counts.without_manager += reminded is not None
+                    continue
+                manager = planner
+            escalated = notification_send(
+                recipient=manager,
+                kind="actions.overdue_escalated",
+                subject=f"Overdue action: {action.owner} on case {case}",
+                body=f"{action.owner} has an action following the audit of case {case}, due "
+                f"on {action.due_date:%d %B %Y}, not yet completed: {action.description}",
+                url=action.get_absolute_url(),
+                dedupe_key=f"{key}:{manager.pk}:escalation",
+            )
+            counts.escalations += escalated is not None
+    return counts

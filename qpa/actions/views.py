@@ -1,0 +1,147 @@
+"""Follow-up actions: thin views over qpa.actions.services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from qpa.accounts.access import role_required
+from qpa.accounts.models import Role, User
+from qpa.actions import services
+from qpa.actions.forms import ActionCompleteForm, ActionForm, ActionStatusForm
+from qpa.actions.models import Action, ActionStatus
+from qpa.actions.selectors import actions_visible_to, my_actions
+from qpa.audits.models import AuditStatus
+from qpa.audits.selectors import audits_visible_to
+from qpa.audits.services import audit_severity
+from qpa.core.events import record_view
+
+
+def _acting(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _action_for(request: HttpRequest, public_id: uuid.UUID) -> Action:
+    action = actions_visible_to(user=request.user).filter(public_id=public_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+@require_GET
+def my_action_list(request: HttpRequest) -> HttpResponse:
+    actions = list(my_actions(user=request.user))
+    if actions:
+        shown: list[Any] = [*actions, *(a.audit for a in actions)]
+        record_view(request, action="actions.listed", objects=shown)
+    return render(request, "actions/my_actions.html", {"actions": actions})
+
+
+@role_required(Role.HEAD_OF_SERVICE)
+def action_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    audit = (
+        audits_visible_to(user=request.user)
+        .select_related("case", "overall_rating")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if audit is None:
+        raise Http404
+    if audit.status != AuditStatus.SUBMITTED or audit_severity(audit) is None:
+        return render(
+            request,
+            "audits/rejected.html",
+            {
+                "message": "Follow-up actions are planned on submitted audits rated "
+                "inadequate or critical.",
+                "audit": audit,
+            },
+            status=409,
+        )
+    form = ActionForm(request.POST or None, owners=services.owner_candidates())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_create(acting_user=_acting(request), audit=audit, **form.cleaned_data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Action added. Its owner has been told.")
+            return redirect(audit)
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "actions/action_form.html",
+        {"audit": audit, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def action_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    action = _action_for(request, public_id)
+    user = _acting(request)
+    manageable = services.can_manage(user, action) and action.status != ActionStatus.COMPLETED
+    form = ActionStatusForm(request.POST or None, initial={"status": action.status})
+    if request.method == "POST":
+        if not manageable:
+            raise PermissionDenied("Only the action's owner or a Head of Service changes it.")
+        if form.is_valid():
+            services.action_update(
+                acting_user=user, action=action, status=form.cleaned_data["status"]
+            )
+            messages.success(request, "Action status saved.")
+            return redirect(action)
+    record_view(request, action="action.viewed", objects=[action, action.audit])
+    return render(
+        request,
+        "actions/action_detail.html",
+        {
+            "action": action,
+            "form": form,
+            "complete_form": ActionCompleteForm(),
+            "manageable": manageable,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def action_complete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    action = _action_for(request, public_id)
+    user = _acting(request)
+    if not services.can_manage(user, action):
+        raise PermissionDenied("Only the action's owner or a Head of Service completes it.")
+    if action.status == ActionStatus.COMPLETED:
+        return redirect(action)
+    form = ActionCompleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_complete(
+                acting_user=user, action=action, evidence=form.cleaned_data["evidence"]
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Action completed.")
+            return redirect(action)
+    record_view(request, action="action.viewed", objects=[action, action.audit])
+    return render(
+        request,
+        "actions/action_complete.html",
+        {"action": action, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,118 @@
+"""The audit's pages. Drafts save whatever is there: completeness is checked at submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from qpa.audits.models import Captured
+from qpa.audits.services import MAX_TEXT
+from qpa.core.forms import GovukForm
+from qpa.tools.models import Domain, Rating
+
+NOT_APPLICABLE = "not-applicable"
+
+
+def _text(label: str, *, rows: int = 6, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        max_length=MAX_TEXT,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows, "spellcheck": "true"}),
+        error_messages={"max_length": f"Keep this to {MAX_TEXT:,} characters or fewer."},
+    )
+
+
+def _rating_choices(ratings: list[Rating]) -> list[tuple[str, str]]:
+    return [(str(r.pk), r.label) for r in ratings]
+
+
+class DomainForm(GovukForm):
+    rating = forms.ChoiceField(label="Rating", required=False, widget=forms.RadioSelect, choices=[])
+    evidence = _text(
+        "Evidence and findings",
+        rows=8,
+        help_text="What the case file shows, with dates and examples.",
+    )
+    strengths = _text("Strengths")
+    improvements = _text("What needs to improve")
+
+    def __init__(self, *args: Any, domain: Domain, ratings: list[Rating], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ratings = {str(r.pk): r for r in ratings}
+        choices = _rating_choices(ratings)
+        if domain.allows_not_applicable:
+            choices.append((NOT_APPLICABLE, "Not applicable"))
+        field = self.fields["rating"]
+        if not isinstance(field, forms.ChoiceField):  # pragma: no cover
+            raise TypeError("rating must be a choice")
+        field.choices = choices
+        field.label = f"How would you rate {domain.name}?"
+        field.error_messages["invalid_choice"] = "Choose one of the ratings."
+
+    def rating_value(self) -> tuple[Rating | None, bool]:
+        value = self.cleaned_data.get("rating") or ""
+        if value == NOT_APPLICABLE:
+            return None, True
+        return self.ratings.get(value), False
+
+
+class OverallForm(GovukForm):
+    overall_rating = forms.ChoiceField(
+        label="Overall rating of the case", required=False, widget=forms.RadioSelect, choices=[]
+    )
+    overall_rationale = _text(
+        "Why this rating", rows=8, help_text="The findings that decided the overall rating."
+    )
+    child_experience_captured = forms.ChoiceField(
+        label="Was the child’s lived experience captured?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=Captured.choices,
+    )
+    child_experience_text = _text(
+        "How the child’s lived experience was captured, or what was missing", rows=4
+    )
+    family_view_captured = forms.ChoiceField(
+        label="Was the family’s view captured?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=Captured.choices,
+    )
+    family_view_text = _text("How the family’s view was captured, or what was missing", rows=4)
+
+    def __init__(self, *args: Any, ratings: list[Rating], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ratings = {str(r.pk): r for r in ratings}
+        field = self.fields["overall_rating"]
+        if not isinstance(field, forms.ChoiceField):  # pragma: no cover
+            raise TypeError("overall_rating must be a choice")
+        field.choices = _rating_choices(ratings)
+        for name in ("overall_rating", "child_experience_captured", "family_view_captured"):
+            self.fields[name].error_messages["invalid_choice"] = "Choose one of the answers."
+
+    def rating(self) -> Rating | None:
+        return self.ratings.get(self.cleaned_data.get("overall_rating") or "")
+
+
+class ReopenForm(GovukForm):
+    reason = forms.CharField(
+        label="Why are you reopening this audit?",
+        help_text="The auditor sees this, and it stays in the audit’s history.",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter the reason for reopening the audit."},
+    )
+
+
+class ReplyForm(GovukForm):
+    text = forms.CharField(
+        label="Your reply to the findings",
+        help_text="Your reply is shown with the audit. You can reply once.",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter your reply."},
+    )

@@ -1,0 +1,642 @@
+"""Writes to audits: start, save (optimistic locking), submit, reopen and reply.
+
+Every save names the version it started from and updates with a compare-and-set
+(`filter(pk=..., version=v).update(version=v + 1, ...)`): a save from a stale version
+changes nothing and raises AuditConflict carrying the version that won. See
+docs/audits.md and docs/decisions/0050-audit-optimistic-locking.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from qpa.accounts.models import Role, User
+from qpa.audits.models import (
+    Audit,
+    AuditAlert,
+    AuditChange,
+    AuditReply,
+    AuditStatus,
+    Captured,
+    ChangeKind,
+    DomainRating,
+    Severity,
+)
+from qpa.core.events import event_record
+from qpa.cycles.models import Allocation, AllocationStatus
+from qpa.tools.models import Domain, Rating, RatingScale
+
+# The longest text one box takes: about ten pages, far beyond any real finding.
+MAX_TEXT = 20_000
+
+
+class AuditConflict(Exception):
+    """Someone saved the audit since the version this save started from."""
+
+    def __init__(self, current: Audit) -> None:
+        super().__init__(f"The audit is at version {current.version}.")
+        self.current = current
+
+
+class AuditLocked(Exception):
+    """The audit has been submitted: nothing changes it but a reopen."""
+
+    def __init__(self, current: Audit) -> None:
+        super().__init__("The audit has been submitted and is locked.")
+        self.current = current
+
+
+# --- Severity ------------------------------------------------------------------------
+
+
+def critical_rank(scale: RatingScale) -> int | None:
+    """The rank that counts as critical on this scale: its worst rating, when that lies
+    beyond the "inadequate or worse" line. A scale whose worst rating is the line itself
+    (ILACS: Inadequate) has no critical rating. Decision 0051."""
+    worst = max((r.rank for r in scale.ratings.all()), default=None)
+    if worst is None or worst <= scale.inadequate_or_worse_rank:
+        return None
+    return worst
+
+
+def rating_is_critical(rating: Rating) -> bool:
+    return rating.rank == critical_rank(rating.scale)
+
+
+def audit_severity(audit: Audit) -> Severity | None:
+    """Critical when the overall rating or any domain is critical; inadequate when any is
+    at or beyond the scale's inadequate line; otherwise None."""
+    ratings = [r.rating for r in audit.domain_ratings.select_related("rating__scale") if r.rating]
+    if audit.overall_rating is not None:
+        ratings.append(audit.overall_rating)
+    if not ratings:
+        return None
+    scale = ratings[0].scale
+    critical = critical_rank(scale)
+    if critical is not None and any(r.rank >= critical for r in ratings):
+        return Severity.CRITICAL
+    if any(r.rank >= scale.inadequate_or_worse_rank for r in ratings):
+        return Severity.INADEQUATE
+    return None
+
+
+# --- Starting ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_start(*, acting_user: User, allocation: Allocation) -> Audit:
+    """The audit of an allocated case, with the cycle's tool version. Starting twice
+    (a double click, two tabs) gives the one audit of the allocation."""
+    if allocation.auditor_id != acting_user.pk:
+        raise PermissionDenied("Only the auditor the case is allocated to starts its audit.")
+    existing = Audit.objects.filter(allocation=allocation).first()
+    if existing is not None:
+        return existing
+    if allocation.status == AllocationStatus.WITHDRAWN:
+        raise ValidationError("This case was replaced in the sample: it is not audited.")
+    cycle = allocation.sampled_case.cycle
+    case = allocation.sampled_case.case
+    version = cycle.tool_version or cycle.tool.current_version
+    try:
+        with transaction.atomic():
+            audit = Audit.objects.create(
+                case=case,
+                tool_version=version,
+                auditor=acting_user,
+                service_area=case.service_area,
+                team=case.team,
+                allocation=allocation,
+                created_by=acting_user,
+                updated_by=acting_user,
+            )
+    except IntegrityError:
+        # A racing request started it between our look and our insert.
+        return Audit.objects.get(allocation=allocation)
+    event_record(action="audit.started", actor=acting_user, obj=audit)
+    return audit
+
+
+# --- Saving --------------------------------------------------------------------------
+
+
+def _check_version(version: Any) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationError("A save must name the version of the audit it started from.")
+    checked: int = version
+    return checked
+
+
+def _check_text(**texts: str) -> None:
+    for name, text in texts.items():
+        if len(text) > MAX_TEXT:
+            raise ValidationError(
+                {name: f"Keep this to {MAX_TEXT:,} characters or fewer (it has {len(text):,})."}
+            )
+
+
+def _compare_and_set(*, acting_user: User, audit: Audit, version: int, **fields: Any) -> Audit:
+    """Move the audit from `version` to the next, or raise: the one place a save decides
+    whether it may write. The UPDATE takes the row's write lock, so of two saves from
+    the same version exactly one matches."""
+    if audit.auditor_id != acting_user.pk:
+        raise PermissionDenied("Only the audit's auditor changes it.")
+    now = timezone.now()
+    moved = Audit.objects.filter(pk=audit.pk, version=version, status=AuditStatus.DRAFT).update(
+        version=version + 1, updated_at=now, updated_by=acting_user, **fields
+    )
+    current = Audit.objects.select_related("updated_by").get(pk=audit.pk)
+    if not moved:
+        if current.status != AuditStatus.DRAFT:
+            raise AuditLocked(current)
+        raise AuditConflict(current)
+    return current
+
+
+@transaction.atomic
+def audit_save_domain(
+    *,
+    acting_user: User,
+    audit: Audit,
+    domain: Domain,
+    version: int,
+    rating: Rating | None,
+    not_applicable: bool,
+    evidence: str,
+    strengths: str,
+    improvements: str,
+) -> Audit:
+    """Save one domain of a draft (autosave or a save button): nothing is required yet."""
+    version = _check_version(version)
+    if domain.version_id != audit.tool_version_id:
+        raise ValidationError("That domain is not part of this audit's tool.")
+    if not_applicable and not domain.allows_not_applicable:
+        raise ValidationError({"rating": f"{domain.name} cannot be not applicable."})
+    if rating is not None and rating.scale_id != audit.tool_version.tool.scale_id:
+        raise ValidationError({"rating": "Choose a rating of this tool's scale."})
+    _check_text(evidence=evidence, strengths=strengths, improvements=improvements)
+    current = _compare_and_set(acting_user=acting_user, audit=audit, version=version)
+    DomainRating.objects.update_or_create(
+        audit=current,
+        domain=domain,
+        defaults={
+            "rating": None if not_applicable else rating,
+            "not_applicable": not_applicable,
+            "evidence": evidence,
+            "strengths": strengths,
+            "improvements": improvements,
+        },
+    )
+    event_record(
+        action="audit.domain_saved",
+        actor=acting_user,
+        obj=current,
+        data={"domain": domain.order, "version": current.version},
+    )
+    return current
+
+
+@transaction.atomic
+def audit_save_overall(
+    *,
+    acting_user: User,
+    audit: Audit,
+    version: int,
+    overall_rating: Rating | None,
+    overall_rationale: str,
+    child_experience_captured: str,
+    child_experience_text: str,
+    family_view_captured: str,
+    family_view_text: str,
+) -> Audit:
+    """Save the overall judgement of a draft."""
+    version = _check_version(version)
+    if overall_rating is not None and overall_rating.scale_id != audit.tool_version.tool.scale_id:
+        raise ValidationError({"overall_rating": "Choose a rating of this tool's scale."})
+    for name, value in (
+        ("child_experience_captured", child_experience_captured),
+        ("family_view_captured", family_view_captured),
+    ):
+        if value and value not in Captured.values:
+            raise ValidationError({name: "Choose yes, partly or no."})
+    _check_text(
+        overall_rationale=overall_rationale,
+        child_experience_text=child_experience_text,
+        family_view_text=family_view_text,
+    )
+    current = _compare_and_set(
+        acting_user=acting_user,
+        audit=audit,
+        version=version,
+        overall_rating=overall_rating,
+        overall_rationale=overall_rationale,
+        child_experience_captured=child_experience_captured,
+        child_experience_text=child_experience_text,
+        family_view_captured=family_view_captured,
+        family_view_text=family_view_text,
+    )
+    event_record(
+        action="audit.overall_saved",
+        actor=acting_user,
+        obj=current,
+        data={"version": current.version},
+    )
+    return current
+
+
+# --- Progress ------------------------------------------------------------------------
+
+
+class TaskStatus:
+    NOT_STARTED = "Not yet started"
+    IN_PROGRESS = "In progress"
+    COMPLETED = "Completed"
+
+
+def domain_status(domain_rating: DomainRating | None) -> str:
+    if domain_rating is None:
+        return TaskStatus.NOT_STARTED
+    if domain_rating.not_applicable or (
+        domain_rating.rating_id is not None and domain_rating.evidence.strip()
+    ):
+        return TaskStatus.COMPLETED
+    written = (domain_rating.evidence, domain_rating.strengths, domain_rating.improvements)
+    if domain_rating.rating_id is not None or any(t.strip() for t in written):
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.NOT_STARTED
+
+
+def overall_status(audit: Audit) -> str:
+    if (
+        audit.overall_rating_id is not None
+        and audit.overall_rationale.strip()
+        and audit.child_experience_captured
+        and audit.family_view_captured
+    ):
+        return TaskStatus.COMPLETED
+    texts = (audit.overall_rationale, audit.child_experience_text, audit.family_view_text)
+    if (
+        audit.overall_rating_id is not None
+        or audit.child_experience_captured
+        or audit.family_view_captured
+        or any(t.strip() for t in texts)
+    ):
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.NOT_STARTED
+
+
+@dataclass(frozen=True)
+class Task:
+    position: int
+    name: str
+    status: str
+    domain: Domain | None
+    answer: DomainRating | None
+
+
+def audit_tasks(audit: Audit) -> list[Task]:
+    """The task list: each domain of the tool in order, then the overall judgement."""
+    answers = {
+        r.domain_id: r for r in audit.domain_ratings.select_related("rating", "domain").all()
+    }
+    tasks = [
+        Task(
+            position=position,
+            name=domain.name,
+            status=domain_status(answers.get(domain.pk)),
+            domain=domain,
+            answer=answers.get(domain.pk),
+        )
+        for position, domain in enumerate(audit.tool_version.domains.order_by("order"), start=1)
+    ]
+    tasks.append(
+        Task(
+            position=0,
+            name="Overall judgement",
+            status=overall_status(audit),
+            domain=None,
+            answer=None,
+        )
+    )
+    return tasks
+
+
+def audit_problems(audit: Audit) -> list[tuple[str, str]]:
+    """What stops the audit being submitted: (message, the page that fixes it's task)."""
+    problems = []
+    for task in audit_tasks(audit):
+        if task.status == TaskStatus.COMPLETED:
+            continue
+        if task.domain is None:
+            problems.append(
+                (
+                    "Complete the overall judgement: the rating, its rationale, and whether "
+                    "the child's lived experience and the family's view were captured",
+                    "overall",
+                )
+            )
+        else:
+            problems.append(
+                (
+                    f"Complete {task.name}: choose a rating and write the evidence and findings",
+                    str(task.position),
+                )
+            )
+    return problems
+
+
+# --- Submitting ----------------------------------------------------------------------
+
+
+def _team_manager(audit: Audit) -> User | None:
+    team = audit.team or audit.case.team
+    manager = team.manager if team else None
+    return manager if manager is not None and manager.is_active else None
+
+
+def alert_recipients(audit: Audit) -> list[User]:
+    """Who is alerted when an audit is inadequate or critical: the case's team manager
+    and the Heads of Service for the case's service area. Nobody else."""
+    people: dict[int, User] = {}
+    manager = _team_manager(audit)
+    if manager is not None:
+        people[manager.pk] = manager
+    area = audit.service_area or audit.case.service_area
+    if area is not None:
+        heads = User.objects.filter(
+            role=Role.HEAD_OF_SERVICE, is_active=True, service_areas=area
+        ).order_by("pk")
+        for head in heads:
+            people.setdefault(head.pk, head)
+    return list(people.values())
+
+
+def _alert(audit: Audit, submission: AuditChange, severity: Severity) -> int:
+    from qpa.notifications.services import notification_send
+
+    case = audit.case
+    urgent = severity == Severity.CRITICAL
+    sent = 0
+    for person in alert_recipients(audit):
+        if urgent:
+            subject = f"Critical audit of case {case}: acknowledge today"
+            body = (
+                f"The audit of case {case} by {audit.auditor_display} was rated critical. "
+                "A child may be at risk: acknowledge this today and plan the follow-up "
+                "actions. If nobody acknowledges it today it goes to the Assistant Director."
+            )
+        else:
+            subject = f"Inadequate audit of case {case}: manager action needed"
+            body = (
+                f"The audit of case {case} by {audit.auditor_display} was rated inadequate. "
+                "It needs immediate manager action: read the findings and plan the "
+                "follow-up actions."
+            )
+        notification = notification_send(
+            recipient=person,
+            kind=f"audits.{severity.value}",
+            subject=subject,
+            body=body,
+            url=audit.get_absolute_url(),
+            dedupe_key=f"audits:{severity.value}:{submission.token}:{person.pk}",
+            urgent=urgent,
+        )
+        if notification is not None:
+            AuditAlert.objects.create(
+                audit=audit, submission=submission, notification=notification, severity=severity
+            )
+            sent += 1
+    return sent
+
+
+def _tell_practitioner(audit: Audit, submission: AuditChange) -> None:
+    from qpa.notifications.services import notification_send
+
+    practitioner = audit.case.practitioner
+    if practitioner is None or not practitioner.is_active:
+        return
+    notification_send(
+        recipient=practitioner,
+        kind="audits.findings",
+        subject=f"Your case {audit.case} has been audited",
+        body=f"{audit.auditor_display} has audited case {audit.case}. Read the findings and, "
+        "if you wish, reply to them: your reply is shown with the audit.",
+        url=audit.get_absolute_url(),
+        dedupe_key=f"audits:findings:{submission.token}:{practitioner.pk}",
+    )
+
+
+@transaction.atomic
+def audit_submit(*, acting_user: User, audit: Audit, version: int, token: uuid.UUID) -> Audit:
+    """Submit a completed draft, once. The same form's token a second time (a double
+    click, a resend after a timeout) finds the first submission and changes nothing."""
+    version = _check_version(version)
+    if not isinstance(token, uuid.UUID):
+        raise ValidationError("The submission has no token: reload the page and submit again.")
+    if audit.auditor_id != acting_user.pk:
+        raise PermissionDenied("Only the audit's auditor submits it.")
+    earlier = AuditChange.objects.filter(token=token).first()
+    if earlier is not None:
+        if earlier.audit_id != audit.pk:
+            raise ValidationError("That token belongs to another audit.")
+        return Audit.objects.get(pk=audit.pk)
+    fresh = Audit.objects.get(pk=audit.pk)
+    if fresh.status != AuditStatus.DRAFT:
+        raise AuditLocked(fresh)
+    if fresh.version != version:
+        raise AuditConflict(fresh)
+    problems = audit_problems(fresh)
+    if problems:
+        raise ValidationError([message for message, _ in problems])
+    now = timezone.now()
+    try:
+        current = _compare_and_set(
+            acting_user=acting_user,
+            audit=fresh,
+            version=version,
+            status=AuditStatus.SUBMITTED,
+            submitted_at=now,
+            audit_date=timezone.localdate(now),
+        )
+    except (AuditConflict, AuditLocked):
+        # A racing POST of the same form got there first: answer as it did.
+        if AuditChange.objects.filter(token=token, audit=audit).exists():
+            return Audit.objects.get(pk=audit.pk)
+        raise
+    submission = AuditChange.objects.create(
+        audit=current,
+        kind=ChangeKind.SUBMITTED,
+        actor=acting_user,
+        at=now,
+        token=token,
+        version=current.version,
+    )
+    if current.allocation_id is not None:
+        # The allocation is done now; `qpa cycle remind` would find it too, a day later.
+        Allocation.objects.filter(
+            pk=current.allocation_id, status=AllocationStatus.ALLOCATED
+        ).update(status=AllocationStatus.COMPLETED, updated_at=now)
+    severity = audit_severity(current)
+    if severity is not None:
+        _alert(current, submission, severity)
+    _tell_practitioner(current, submission)
+    event_record(
+        action="audit.submitted",
+        actor=acting_user,
+        obj=current,
+        data={"version": current.version, "severity": severity.value if severity else ""},
+    )
+    return current
+
+
+# --- After submission ----------------------------------------------------------------
+
+
+def can_reopen(user: Any) -> bool:
+    return bool(getattr(user, "role", None) == Role.HEAD_OF_SERVICE and user.is_active)
+
+
+@transaction.atomic
+def audit_reopen(*, acting_user: User, audit: Audit, reason: str) -> Audit:
+    """A Head of Service sends a submitted audit back to its auditor as a draft, with a
+    reason that stays in the audit's history."""
+    if not can_reopen(acting_user):
+        raise PermissionDenied("Only a Head of Service reopens a submitted audit.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter the reason for reopening the audit."})
+    _check_text(reason=reason)
+    fresh = Audit.objects.get(pk=audit.pk)
+    now = timezone.now()
+    moved = Audit.objects.filter(
+        pk=audit.pk, version=fresh.version, status=AuditStatus.SUBMITTED
+    ).update(
+        status=AuditStatus.DRAFT,
+        submitted_at=None,
+        version=fresh.version + 1,
+        updated_at=now,
+        updated_by=acting_user,
+    )
+    if not moved:
+        raise ValidationError("Only a submitted audit can be reopened.")
+    current = Audit.objects.get(pk=audit.pk)
+    AuditChange.objects.create(
+        audit=current,
+        kind=ChangeKind.REOPENED,
+        actor=acting_user,
+        at=now,
+        reason=reason,
+        version=current.version,
+    )
+    if current.auditor is not None and current.auditor.is_active:
+        from qpa.notifications.services import notification_send
+
+        notification_send(
+            recipient=current.auditor,
+            kind="audits.reopened",
+            subject=f"Your audit of case {current.case} was reopened",
+            body=f"{acting_user} reopened your audit of case {current.case}. Their reason: "
+            f"{reason}",
+            url=current.get_absolute_url(),
+            dedupe_key=f"audits:reopened:{current.public_id}:{current.version}",
+        )
+    event_record(
+        action="audit.reopened", actor=acting_user, obj=current, data={"version": current.version}
+    )
+    return current
+
+
+def can_reply(user: Any, audit: Audit) -> bool:
+    return bool(
+        getattr(user, "role", None) == Role.PRACTITIONER
+        and audit.status == AuditStatus.SUBMITTED
+        and audit.case.practitioner_id == user.pk
+        and not AuditReply.objects.filter(audit=audit).exists()
+    )
+
+
+@transaction.atomic
+def audit_reply(*, acting_user: User, audit: Audit, text: str) -> AuditReply:
+    """The case's practitioner replies to the findings, once."""
+    if acting_user.role != Role.PRACTITIONER or audit.case.practitioner_id != acting_user.pk:
+        raise PermissionDenied("Only the case's practitioner replies to its audit.")
+    if audit.status != AuditStatus.SUBMITTED:
+        raise ValidationError("You can reply once the audit has been submitted.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Enter your reply."})
+    _check_text(text=text)
+    if AuditReply.objects.filter(audit=audit).exists():
+        raise ValidationError("You have already replied to this audit.")
+    try:
+        with transaction.atomic():
+            reply = AuditReply.objects.create(
+                audit=audit, author=acting_user, text=text, created_by=acting_user
+            )
+    except IntegrityError:
+        raise ValidationError("You have already replied to this audit.") from None
+    event_record(action="audit.replied", actor=acting_user, obj=audit)
+    return reply
+
+
+# --- Escalation ----------------------------------------------------------------------
+
+
+def escalation_recipients(audit: Audit) -> list[User]:
+    """The Assistant Directors for the audit's service area; when none holds the area,
+    every active Assistant Director."""
+    directors = User.objects.filter(role=Role.ASSISTANT_DIRECTOR, is_active=True).order_by("pk")
+    area = audit.service_area or audit.case.service_area
+    if area is not None:
+        for_area = directors.filter(service_areas=area)
+        if for_area.exists():
+            return list(for_area)
+    return list(directors)
+
+
+def _start_of_day(now: Any) -> Any:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def critical_alerts_escalate(*, now: Any = None) -> int:
+    """Critical alerts still unacknowledged from before today go to the Assistant
+    Director(s), once per submission and director. Returns the escalations sent."""
+    from qpa.notifications.selectors import urgent_unacknowledged
+    from qpa.notifications.services import notification_send
+
+    now = now or timezone.now()
+    waiting = urgent_unacknowledged(created_before=_start_of_day(now))
+    alerts = (
+        AuditAlert.objects.filter(severity=Severity.CRITICAL, notification__in=waiting)
+        .select_related("audit__case", "submission", "notification__recipient")
+        .order_by("audit_id", "id")
+    )
+    by_submission: dict[int, list[AuditAlert]] = {}
+    for alert in alerts:
+        by_submission.setdefault(alert.submission_id, []).append(alert)
+    sent = 0
+    for group in by_submission.values():
+        audit = group[0].audit
+        submission = group[0].submission
+        waiting_for = ", ".join(sorted(str(a.notification.recipient) for a in group))
+        with transaction.atomic():
+            for director in escalation_recipients(audit):
+                escalated = notification_send(
+                    recipient=director,
+                    kind="audits.critical_escalated",
+                    subject=f"Critical audit of case {audit.case} not acknowledged",
+                    body=f"The audit of case {audit.case} was rated critical on "
+                    f"{timezone.localtime(submission.at):%d %B %Y at %H:%M} and has not been "
+                    f"acknowledged by {waiting_for}. Make sure a manager acts today.",
+                    url=audit.get_absolute_url(),
+                    dedupe_key=f"audits:critical-escalated:{submission.token}:{director.pk}",
+                    urgent=True,
+                )
+                sent += escalated is not None
+    return sent

@@ -1,0 +1,235 @@
+"""The audit in a real browser: done with the keyboard alone, text that survives closing
+the page mid-sentence, two browsers saving the same audit, and follow-up actions; axe
+on every state."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from qpa.actions.models import Action, ActionStatus
+from qpa.audits.models import Audit, AuditStatus, DomainRating
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_sign_in_journeys import sign_in
+from tests.cycles_helpers import build_world
+from tests.factories import PASSWORD
+from tests.test_audit_form import allocate, completed, cp_case, started, submit
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("seeded"),
+]
+
+
+def tab_to(page: Page, target: Locator, *, limit: int = 80) -> None:
+    """Press Tab until the target has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")
+
+
+def _is_autosave(response: Any) -> bool:
+    return response.request.method == "POST" and "/domains/" in response.url
+
+
+def test_an_audit_is_completed_with_the_keyboard_alone(page: Page, live_server: Any) -> None:
+    world = build_world(per_team=1)
+    allocation = allocate(world, auditor=world.cal, case=cp_case(world))
+    child = allocation.sampled_case.case.child_id
+    domains = list(allocation.sampled_case.cycle.tool_version.domains.order_by("order"))
+
+    page.goto(f"{live_server.url}/")
+    tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type("cal")
+    tab_to(page, page.get_by_label("Password", exact=True))
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
+
+    tab_to(page, page.get_by_role("button", name=f"Start the audit of {child}"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of case {child}")
+    assert_accessible(page)
+
+    for number, domain in enumerate(domains, start=1):
+        tab_to(page, page.get_by_role("link", name=domain.name))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text(domain.name)
+        if number == 1:
+            assert_accessible(page)
+        # Tab enters a radio group at its first choice; Space chooses it.
+        tab_to(page, page.get_by_label("Outstanding", exact=True))
+        page.keyboard.press("Space")
+        tab_to(page, page.get_by_label("Evidence and findings"))
+        page.keyboard.type(f"Keyboard evidence {number}: the child was seen alone.")
+        tab_to(page, page.get_by_role("button", name="Save and continue"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Audit of case {child}")
+        expect(page.locator(f"#task-{number}-status")).to_have_text("Completed")
+
+    tab_to(page, page.get_by_role("link", name="Overall judgement"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overall judgement")
+    tab_to(page, page.get_by_label("Outstanding", exact=True))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_label("Why this rating"))
+    page.keyboard.type("Consistent, child-focused practice.")
+    for question in (
+        "Was the child’s lived experience captured?",
+        "Was the family’s view captured?",
+    ):
+        tab_to(page, page.get_by_role("group", name=question).get_by_label("Yes"))
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        page.keyboard.type("Recorded in the child's own words.")
+    tab_to(page, page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-0-status")).to_have_text("Completed")
+
+    tab_to(page, page.get_by_role("link", name="Check your answers and submit"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before submitting the audit"
+    )
+    expect(page.get_by_text("Keyboard evidence 3: the child was seen alone.")).to_be_visible()
+    assert_accessible(page)
+    tab_to(page, page.get_by_role("button", name="Submit the audit"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Audit submitted. It is now locked.")
+    expect(page.get_by_text("Submitted", exact=True)).to_be_visible()
+    assert_accessible(page)
+
+    audit = Audit.objects.get(allocation=allocation)
+    assert audit.status == AuditStatus.SUBMITTED
+    assert audit.family_view_text == "Recorded in the child's own words."
+    assert audit.overall_rating is not None and audit.overall_rating.label == "Outstanding"
+
+
+def test_text_survives_closing_the_page_mid_sentence(page: Page, live_server: Any) -> None:
+    world = build_world(per_team=1)
+    audit = started(world)
+    url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
+    sign_in(page, live_server.url, "cal", PASSWORD)
+    page.goto(url)
+
+    # Typing, then a pause: the autosave fires by itself.
+    evidence = page.get_by_label("Evidence and findings")
+    evidence.click()
+    with page.expect_response(_is_autosave) as saved:
+        page.keyboard.type("The child told the worker she was frightened of")
+    assert saved.value.status == 200
+    assert saved.value.request.headers.get("x-qpa-background") == "1"
+    expect(page.locator("#autosave-status")).to_contain_text("Saved at")
+
+    # Typing, then leaving the field: it saves at once.
+    page.get_by_label("Strengths").click()
+    page.keyboard.type("Seen alone on every visit")
+    with page.expect_response(_is_autosave) as left:
+        page.keyboard.press("Tab")
+    assert left.value.json()["status"] == "saved"
+
+    page.close()
+    reopened = page.context.new_page()
+    reopened.goto(url)
+    expect(reopened.get_by_label("Evidence and findings")).to_have_value(
+        "The child told the worker she was frightened of"
+    )
+    expect(reopened.get_by_label("Strengths")).to_have_value("Seen alone on every visit")
+    expect(reopened.locator("#autosave-status")).to_contain_text("Last saved at")
+
+    # An incomplete audit cannot be submitted: the error state.
+    reopened.goto(f"{live_server.url}/audits/{audit.public_id}/check/")
+    reopened.get_by_role("button", name="Submit the audit").click()
+    expect(reopened.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(reopened).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(reopened)
+
+
+def test_two_browsers_saving_the_same_audit_see_the_conflict(
+    browser: Browser, live_server: Any
+) -> None:
+    world = build_world(per_team=1)
+    audit = started(world)
+    url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
+    first = browser.new_context().new_page()
+    second = browser.new_context().new_page()
+    try:
+        for page in (first, second):
+            sign_in(page, live_server.url, "cal", PASSWORD)
+            page.goto(url)
+
+        first.get_by_label("Evidence and findings").fill("Written in the first browser.")
+        first.get_by_role("button", name="Save as draft").click()
+        expect(first.get_by_role("alert")).to_contain_text("Your draft was saved")
+
+        # The second browser still holds the old version: its autosave is refused...
+        second.get_by_label("Evidence and findings").click()
+        with second.expect_response(_is_autosave) as refused:
+            second.keyboard.type("Written in the second browser.")
+        assert refused.value.status == 409
+        expect(second.locator("#autosave-status")).to_contain_text("Not saved")
+        # ...and its save button shows both versions side by side.
+        second.get_by_role("button", name="Save as draft").click()
+        expect(second.get_by_role("heading", level=1)).to_contain_text(
+            "Compare your text with the saved version"
+        )
+        table = second.get_by_role("table", name="Your text and the saved version")
+        expect(table).to_contain_text("Written in the first browser.")
+        expect(table).to_contain_text("Written in the second browser.")
+        assert_accessible(second)
+        assert DomainRating.objects.get(audit=audit).evidence == "Written in the first browser."
+    finally:
+        first.context.close()
+        second.context.close()
+
+
+def test_a_head_of_service_plans_actions_and_the_owner_completes_one(
+    browser: Browser, live_server: Any
+) -> None:
+    world = build_world(per_team=1)
+    audit = submit(completed(started(world), overall="Critical"))
+    head = browser.new_context().new_page()
+    owner = browser.new_context().new_page()
+    try:
+        sign_in(head, live_server.url, "harriet", PASSWORD)
+        head.goto(f"{live_server.url}{audit.get_absolute_url()}")
+        expect(head.get_by_text("Rated critical")).to_be_visible()
+        assert_accessible(head)
+        head.get_by_role("link", name="Add an action").click()
+        assert_accessible(head)
+        head.get_by_role("button", name="Add the action").click()
+        expect(head.get_by_role("alert")).to_contain_text("Enter what needs to be done.")
+        assert_accessible(head)
+        head.get_by_label("What needs to be done").fill("See the child alone this week.")
+        head.get_by_label("Owner").select_option(label=f"{world.amy} ({world.amy.role_label})")
+        due = timezone.localdate() + timedelta(days=7)
+        head.get_by_label("Due date").fill(due.strftime("%d/%m/%Y"))
+        head.get_by_role("button", name="Add the action").click()
+        expect(head.get_by_role("alert")).to_contain_text("Action added")
+        expect(head.get_by_role("table", name="Follow-up actions")).to_contain_text(
+            "See the child alone this week."
+        )
+
+        sign_in(owner, live_server.url, "amy", PASSWORD)
+        owner.get_by_role("link", name="My actions").click()
+        expect(owner.get_by_role("heading", level=1)).to_have_text("My actions")
+        assert_accessible(owner)
+        owner.get_by_role("link", name="See the child alone this week.").click()
+        assert_accessible(owner)
+        owner.get_by_role("link", name="Complete the action").click()
+        owner.get_by_label("Evidence of completion").fill("Seen alone on 2 December.")
+        owner.get_by_role("button", name="Complete the action").click()
+        expect(owner.get_by_role("alert")).to_contain_text("Action completed.")
+        assert_accessible(owner)
+        assert Action.objects.get().status == ActionStatus.COMPLETED
+    finally:
+        head.context.close()
+        owner.context.close()
