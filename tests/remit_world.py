@@ -1,0 +1,114 @@
+"""A council with something of every kind, in and out of each person's remit, built
+through the services as people would build it: for the matrix test of every URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qpa.accounts.models import Role, User
+from qpa.actions import services as action_services
+from qpa.actions.models import Action
+from qpa.audits.models import Audit
+from qpa.audits.services import audit_start
+from qpa.cases.imports import import_run_create
+from qpa.cases.models import ImportKind, ImportRun
+from qpa.cycles import services as cycle_services
+from qpa.cycles.models import Cycle
+from qpa.notifications.models import Notification
+from qpa.organisation.models import Team
+from tests.cycles_helpers import World, build_world, monthly_cycle
+from tests.factories import UserFactory
+from tests.test_audit_form import allocate, completed, started, submit
+
+
+@dataclass
+class RemitWorld:
+    base: World
+    people: dict[str, User]  # one person a role
+    cycle: Cycle
+    draft: Audit  # cal's draft of a CP case
+    inadequate: Audit  # submitted, CP, with an action planned by harriet
+    elsewhere: Audit  # submitted, Children in Care: outside harriet's and petra's remit
+    action: Action
+    import_run: ImportRun
+    team: Team
+
+    def objects(self, kind: str) -> list[Any]:
+        """Every object of a kind the URLs can name."""
+        from qpa.cycles.models import Allocation, SampledCase
+
+        found: dict[str, list[Any]] = {
+            "cycle": list(Cycle.objects.all()),
+            "sampled": list(SampledCase.objects.filter(replaced_by__isnull=True)),
+            "allocation": list(Allocation.objects.all()),
+            "draft": list(Audit.objects.filter(status="draft")),
+            "submitted": list(Audit.objects.filter(status="submitted")),
+            "action": list(Action.objects.all()),
+            "notification": list(Notification.objects.all()),
+        }
+        return found[kind]
+
+
+def build_remit_world() -> RemitWorld:
+    base = build_world()
+    people = {
+        Role.AUDITOR: base.cal,
+        Role.HEAD_OF_SERVICE: base.head,
+        Role.ASSISTANT_DIRECTOR: base.lead,
+        Role.DEPUTY_DIRECTOR: UserFactory(username="dee", role=Role.DEPUTY_DIRECTOR),
+        Role.PERFORMANCE: UserFactory(username="pam", role=Role.PERFORMANCE),
+        Role.PRACTITIONER: base.practitioner,
+        Role.ADMINISTRATOR: base.admin,
+    }
+    # cal manages Children in Care, so the critical audit below alerts someone urgently.
+    base.cic.manager = base.cal
+    base.cic.save()
+    cycle = monthly_cycle(base)
+    cycle_services.sample_draw(acting_user=base.lead, cycle=cycle)
+    cycle_services.allocation_create(acting_user=base.lead, cycle=cycle)
+    cycle_services.cycle_hand_picking_set(
+        acting_user=base.admin, cycle=cycle, allowed=True, reason="A theme needs two cases."
+    )
+    # A draft by cal, and an inadequate audit of petra's case with an action on it.
+    draft = started(base)
+    inadequate = submit(completed(started(base), overall="Inadequate"))
+    action = action_services.action_create(
+        acting_user=base.head,
+        audit=inadequate,
+        description="Hold a strategy discussion and record it.",
+        owner=base.amy,
+        due_date=inadequate.audit_date,
+    )
+    # An audit in Children in Care, by bob: nothing to do with harriet or petra.
+    cic_case = base.cases["CiC One"][0]
+    elsewhere = submit(
+        completed(
+            audit_start(
+                acting_user=base.bob, allocation=allocate(base, auditor=base.bob, case=cic_case)
+            ),
+            overall="Critical",
+        )
+    )
+    # bob's draft in Children in Care: outside harriet's remit.
+    audit_start(
+        acting_user=base.bob,
+        allocation=allocate(base, auditor=base.bob, case=base.cases["CiC One"][1]),
+    )
+    run = import_run_create(
+        acting_user=base.admin,
+        kind=ImportKind.CASE_LIST,
+        file_name="list.csv",
+        content=b"Child,Team\nX1,CP One\n",
+    )
+    return RemitWorld(
+        base=base,
+        people={str(role): user for role, user in people.items()},
+        cycle=cycle,
+        draft=draft,
+        inadequate=inadequate,
+        elsewhere=elsewhere,
+        action=action,
+        import_run=run,
+        team=base.cp1,
+    )
