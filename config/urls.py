@@ -10,3 +10,6 @@ urlpatterns = [
     path("notifications/", include("qpa.notifications.urls")),
     path("actions/", include("qpa.actions.urls")),
 ]
+
+# Renders without the database, so an outage gets a clear 503 page (qpa.core.errors).
+handler500 = "qpa.core.errors.server_error"
