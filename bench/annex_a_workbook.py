@@ -73,7 +73,7 @@ SHEETS = [
 
 class _Faker:
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+        self.rng = random.Random(seed)
         self.workers = [f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}{i}" for i in range(400)]
 
     def chance(self, p: float) -> bool:

@@ -98,7 +98,7 @@ def child_openpyxl(workbook: Path) -> dict[str, float]:
 
 def _run_child(*args: str) -> dict[str, float]:
     # Our own script with our own arguments: each measurement in a fresh process.
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
