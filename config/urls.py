@@ -9,6 +9,7 @@ urlpatterns = [
     path("cycles/", include("qpa.cycles.urls")),
     path("notifications/", include("qpa.notifications.urls")),
     path("actions/", include("qpa.actions.urls")),
+    path("reports/", include("qpa.reports.urls")),
 ]
 
 # Renders without the database, so an outage gets a clear 503 page (qpa.core.errors).

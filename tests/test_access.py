@@ -35,6 +35,7 @@ def _example_path(route: str) -> str:
         ("<slug:target_slug>", "ilacs"),
         ("<int:position>", "1"),
         ("<slug:step>", "kind"),
+        ("<slug:chart>", "overall"),
         ("<uuid:plan_id>", "00000000-0000-4000-8000-000000000001"),
         ("<uuid:cycle_id>", "00000000-0000-4000-8000-000000000002"),
         ("<uuid:sampled_id>", "00000000-0000-4000-8000-000000000003"),

@@ -186,6 +186,17 @@ DECLARED: dict[str, Expect] = {
     "actions:action-complete": Expect(
         ALL_ROLES, ok=_ok(200, 403), kind="action", oracle=actions_visible_to
     ),
+    # Reports are figures, never case detail (docs/reports.md, ADR 0060).
+    "reports:report": Expect(REPORT_READERS),
+    "reports:summary-json": Expect(REPORT_READERS, query="?from=2026-10&to=2026-11"),
+    "reports:chart": Expect(REPORT_READERS),
+    "reports:export-csv": Expect(REPORT_READERS),
+    "reports:export-xlsx": Expect(REPORT_READERS),
+    "reports:export-docx": Expect(REPORT_READERS),
+    "reports:key-messages": Expect(REPORT_EDITORS),
+    "reports:benchmark-export": Expect(REPORT_EDITORS),
+    "reports:benchmarks": Expect(REPORT_EDITORS),
+    "reports:benchmark-delete": Expect(REPORT_EDITORS, ok=_ok(405)),  # POST only
 }
 
 

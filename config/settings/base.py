@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "qpa.cycles",
     "qpa.notifications",
     "qpa.actions",
+    "qpa.reports",
 ]
 
 MIDDLEWARE = [

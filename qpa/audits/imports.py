@@ -21,6 +21,7 @@ from qpa.cases.models import Case, CaseStatus
 from qpa.cases.population import name_key
 from qpa.cases.tables import TableError, read_table
 from qpa.organisation.models import ServiceArea, Team
+from qpa.reports.services import report_aggregates_refresh
 from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
 
 FIXED_COLUMNS = [
@@ -250,6 +251,7 @@ def past_audits_import(
 
 def _write(*, acting_user: User | None, rows: list[_Row]) -> dict[str, Any]:
     created = duplicates = new_cases = 0
+    written: list[int] = []
     now = timezone.now()
     with transaction.atomic():
         cases = {
@@ -299,4 +301,6 @@ def _write(*, acting_user: User | None, rows: list[_Row]) -> dict[str, Any]:
                 for domain, rating, na in row.domains
             )
             created += 1
+            written.append(audit.pk)
+        report_aggregates_refresh(audit_ids=written)
     return {"audits_created": created, "duplicates_skipped": duplicates, "cases_created": new_cases}

@@ -17,6 +17,7 @@ from qpa.accounts.models import Role, User
 from qpa.audits.models import Audit, AuditSource, AuditStatus, Captured, DomainRating
 from qpa.cases.models import Case, CaseStatus
 from qpa.organisation.models import Council, ServiceArea, Team, TeamMembership
+from qpa.reports.services import report_aggregates_rebuild
 from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, never real
@@ -184,6 +185,7 @@ def build_demo(*, seed: int = 2026, today: date | None = None) -> dict[str, int]
         teams, managers, practitioners = _build_teams(b, areas, directors)
         cases = _build_cases(b, areas, teams, practitioners)
         audits = _build_audits(b, cases, managers)
+        report_aggregates_rebuild()
     return {
         "users": User.objects.count(),
         "teams": sum(len(t) for t in teams.values()),

@@ -39,6 +39,17 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
     ("Imports", "cases:import-list", {Role.ADMINISTRATOR, Role.PERFORMANCE}),
     ("Event log", "core:event-list", {Role.ADMINISTRATOR}),
     ("My actions", "actions:my-actions", None),
+    (
+        "Reports",
+        "reports:report",
+        {
+            Role.PERFORMANCE,
+            Role.ASSISTANT_DIRECTOR,
+            Role.DEPUTY_DIRECTOR,
+            Role.ADMINISTRATOR,
+            Role.HEAD_OF_SERVICE,
+        },
+    ),
 ]
 
 

@@ -1,0 +1,140 @@
+"""What reports count. The one place that says which audits count, in which month,
+under which keys, and with which ratings.
+
+Step 5 (moderation and re-audit) changes `effective_overall`, `effective_domain_ratings`
+and the two `*_RATING` expressions below to prefer the agreed rating; nothing else in
+the reports needs to change. docs/reports.md, "What is counted".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db.models import Count, F, QuerySet
+
+from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
+
+# The rating a report counts, as query expressions over Audit and DomainRating.
+OVERALL_RATING = F("overall_rating_id")
+DOMAIN_RATING = F("rating_id")
+
+# (tool id, month, service area key, team key, cycle key, domain, rating id or None)
+CountKey = tuple[int, date, int, int, int, str, int | None]
+
+
+def counted_audits() -> QuerySet[Audit]:
+    """Audits that count in reports: submitted (in QPA or imported), with a date."""
+    return Audit.objects.filter(status=AuditStatus.SUBMITTED, audit_date__isnull=False)
+
+
+def effective_overall(audit: Audit) -> int | None:
+    """The id of the overall rating reports count for one audit."""
+    return audit.overall_rating_id
+
+
+def effective_domain_ratings(audit: Audit) -> list[tuple[str, int | None]]:
+    """(domain name, rating id or None when not applicable) that reports count."""
+    return [
+        (row.domain.name, None if row.not_applicable else row.rating_id)
+        for row in audit.domain_ratings.all()
+        if row.not_applicable or row.rating_id is not None
+    ]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def rollup_keys(
+    area_id: int | None, team_id: int | None, cycle_id: int | None
+) -> list[tuple[int, int, int]]:
+    """The (service area, team, cycle) keys one audit is counted under: every area and
+    its own; its team within its own area; each for every cycle and its own cycle."""
+    area = area_id if area_id is not None else NOT_RECORDED
+    places = [(ALL, ALL), (area, ALL)]
+    if team_id is not None:
+        places.append((area, team_id))
+    cycles = [ALL] if cycle_id is None else [ALL, cycle_id]
+    return [(a, t, c) for a, t in places for c in cycles]
+
+
+def month_audits(tool_id: int, month: date) -> QuerySet[Audit]:
+    return counted_audits().filter(
+        tool_version__tool_id=tool_id, audit_date__gte=month, audit_date__lte=month_end(month)
+    )
+
+
+def counts_for_month(tool_id: int, month: date) -> Counter[CountKey]:
+    """Every ReportCount of one tool and month, computed in the database from the audits."""
+    audits = month_audits(tool_id, month)
+    place = ("service_area_id", "team_id", "allocation__sampled_case__cycle_id")
+    counts: Counter[CountKey] = Counter()
+    overall = (
+        audits.annotate(counted_rating=OVERALL_RATING)
+        .values_list(*place, "counted_rating")
+        .order_by()
+        .annotate(n=_count())
+    )
+    for area_id, team_id, cycle_id, rating_id, n in overall:
+        for a, t, c in rollup_keys(area_id, team_id, cycle_id):
+            counts[(tool_id, month, a, t, c, OVERALL, rating_id)] += n
+    domains = (
+        DomainRating.objects.filter(audit__in=audits)
+        .exclude(not_applicable=False, rating__isnull=True)
+        .annotate(counted_rating=DOMAIN_RATING)
+        .values_list(
+            *(f"audit__{p}" for p in place), "domain__name", "not_applicable", "counted_rating"
+        )
+        .order_by()
+        .annotate(n=_count())
+    )
+    for area_id, team_id, cycle_id, name, not_applicable, rating_id, n in domains:
+        for a, t, c in rollup_keys(area_id, team_id, cycle_id):
+            counts[(tool_id, month, a, t, c, name, None if not_applicable else rating_id)] += n
+    return counts
+
+
+def counts_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
+    """The same counts, one audit at a time through the effective-rating functions: the
+    reference the aggregates are tested against."""
+    counts: Counter[CountKey] = Counter()
+    for audit in audits:
+        if audit.status != AuditStatus.SUBMITTED or audit.audit_date is None:
+            continue
+        tool_id = audit.tool_version.tool_id
+        month = month_of(audit.audit_date)
+        allocation = audit.allocation
+        cycle_id = allocation.sampled_case.cycle_id if allocation is not None else None
+        for a, t, c in rollup_keys(audit.service_area_id, audit.team_id, cycle_id):
+            counts[(tool_id, month, a, t, c, OVERALL, effective_overall(audit))] += 1
+            for name, rating_id in effective_domain_ratings(audit):
+                counts[(tool_id, month, a, t, c, name, rating_id)] += 1
+    return counts
+
+
+def stored_counts() -> Counter[CountKey]:
+    counts: Counter[CountKey] = Counter()
+    for row in ReportCount.objects.values_list(
+        "tool_id",
+        "month",
+        "service_area_key",
+        "team_key",
+        "cycle_key",
+        "domain",
+        "rating_id",
+        "count",
+    ):
+        counts[row[:7]] += row[7]
+    return counts
+
+
+def _count() -> Count:
+    return Count("id")

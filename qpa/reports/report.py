@@ -1,0 +1,318 @@
+"""One report as the page and the exports show it: the summary, comparisons with earlier
+periods, themed tools' results, actions, and the key messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.utils import timezone
+
+from qpa.actions.models import Action, ActionStatus
+from qpa.reports.counting import month_end, month_of
+from qpa.reports.models import KeyMessages
+from qpa.reports.summary import Filters, check_period, report_summary, resolve_filters
+from qpa.tools.models import AuditTool, ToolKind
+
+SCOPE_ALL = "Children and Families"
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What a report is about. `query()` is its bookmarkable address."""
+
+    period_from: date
+    period_to: date
+    filters: Filters
+    suppress: bool = False
+    intervals: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        period_from: date,
+        period_to: date,
+        tool: Any = None,
+        service_area: Any = None,
+        team: Any = None,
+        cycle: Any = None,
+        suppress: bool = False,
+        intervals: bool = False,
+    ) -> ReportParams:
+        first, last = check_period(period_from, period_to)
+        filters = resolve_filters(tool=tool, service_area=service_area, team=team, cycle=cycle)
+        return cls(first, last, filters, suppress, intervals)
+
+    @property
+    def months(self) -> int:
+        return (
+            (self.period_to.year - self.period_from.year) * 12
+            + self.period_to.month
+            - self.period_from.month
+            + 1
+        )
+
+    def pairs(self) -> list[tuple[str, str]]:
+        f = self.filters
+        pairs = [
+            ("from", f"{self.period_from:%Y-%m}"),
+            ("to", f"{self.period_to:%Y-%m}"),
+            ("tool", f.tool.slug),
+        ]
+        if f.service_area:
+            pairs.append(("service_area", f.service_area.slug))
+        if f.team:
+            pairs.append(("team", str(f.team.public_id)))
+        if f.cycle:
+            pairs.append(("cycle", str(f.cycle.public_id)))
+        if self.suppress:
+            pairs.append(("suppress", "1"))
+        if self.intervals:
+            pairs.append(("intervals", "1"))
+        return pairs
+
+    def query(self) -> str:
+        return urlencode(self.pairs())
+
+    def key(self) -> str:
+        """Key messages belong to a report's parameters; intervals change no message."""
+        return urlencode([p for p in self.pairs() if p[0] != "intervals"])
+
+    def shifted(self, months_back: int) -> ReportParams:
+        return ReportParams(
+            _add_months(self.period_from, -months_back),
+            month_end(_add_months(month_of(self.period_to), -months_back)),
+            self.filters,
+            self.suppress,
+            self.intervals,
+        )
+
+    def summary(self, tool: AuditTool | None = None) -> dict[str, Any]:
+        f = self.filters
+        return report_summary(
+            period_from=self.period_from,
+            period_to=self.period_to,
+            tool=tool or f.tool,
+            service_area=f.service_area,
+            team=f.team,
+            cycle=None if tool is not None else f.cycle,
+            suppress=self.suppress,
+            intervals=self.intervals,
+        )
+
+    @property
+    def label(self) -> str:
+        return period_label(self.period_from, self.period_to)
+
+    @property
+    def scope(self) -> str:
+        f = self.filters
+        if f.team:
+            return f.team.name
+        if f.service_area:
+            return f.service_area.name
+        return SCOPE_ALL
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_label(first: date, last: date) -> str:
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%B %Y}"
+    if first.year == last.year:
+        return f"{first:%B} to {last:%B %Y}"
+    return f"{first:%B %Y} to {last:%B %Y}"
+
+
+@dataclass
+class Comparison:
+    periods: list[str]
+    # (domain, [(percent or None, n or None) per period]) for good and for poor practice
+    good: list[tuple[str, list[tuple[float | None, int | None]]]]
+    poor: list[tuple[str, list[tuple[float | None, int | None]]]]
+
+
+@dataclass
+class ActionFigures:
+    opened: int | None
+    completed: int | None
+    overdue: int | None
+    as_at: date
+
+
+@dataclass
+class Report:
+    params: ReportParams
+    summary: dict[str, Any]
+    comparison: Comparison
+    themed: list[dict[str, Any]]
+    actions: ActionFigures
+    key_messages: str
+    key_messages_saved: KeyMessages | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drafted(self) -> bool:
+        return self.key_messages_saved is None
+
+
+def comparison(params: ReportParams, current: dict[str, Any]) -> Comparison:
+    """This period, the one before it of the same length, and the same period a year
+    earlier when the period is a year or shorter."""
+    earlier = [params.shifted(params.months)]
+    if params.months < 12:
+        earlier.append(params.shifted(12))
+    summaries = [current, *(p.summary() for p in earlier)]
+    labels = [params.label, *(p.label for p in earlier)]
+    good, poor = [], []
+    for domain in current["domains"]:
+        name = domain["domain"]
+        rows = [next((d for d in s["domains"] if d["domain"] == name), None) for s in summaries]
+        good.append(
+            (name, [(r["good_or_better_percent"], r["rated"]) if r else (None, 0) for r in rows])
+        )
+        poor.append(
+            (
+                name,
+                [(r["inadequate_or_worse_percent"], r["rated"]) if r else (None, 0) for r in rows],
+            )
+        )
+    return Comparison(labels, good, poor)
+
+
+def themed_results(params: ReportParams) -> list[dict[str, Any]]:
+    """Each themed tool's results in the period (the chosen tool itself when themed)."""
+    if params.filters.tool.kind == ToolKind.THEMED:
+        return []
+    results = []
+    for tool in AuditTool.objects.filter(kind=ToolKind.THEMED).order_by("name"):
+        summary = params.summary(tool)
+        if summary["audits_completed"] != 0:
+            results.append(summary)
+    return results
+
+
+def action_figures(params: ReportParams, *, today: date | None = None) -> ActionFigures:
+    """Actions on the report's audits: opened and completed in the period, and overdue
+    at its end (or today, if it has not ended)."""
+    f = params.filters
+    as_at = min(params.period_to, today or timezone.localdate())
+    actions = Action.objects.filter(audit__tool_version__tool=f.tool)
+    if f.service_area:
+        actions = actions.filter(audit__service_area=f.service_area)
+    if f.team:
+        actions = actions.filter(audit__team=f.team)
+    if f.cycle:
+        actions = actions.filter(audit__allocation__sampled_case__cycle=f.cycle)
+    start = timezone.make_aware(datetime.combine(params.period_from, time.min))
+    end = timezone.make_aware(datetime.combine(params.period_to, time.max))
+    as_at_end = timezone.make_aware(datetime.combine(as_at, time.max))
+    opened = actions.filter(created_at__range=(start, end)).count()
+    completed = actions.filter(
+        status=ActionStatus.COMPLETED, completed_at__range=(start, end)
+    ).count()
+    overdue = (
+        actions.filter(created_at__lte=as_at_end, due_date__lt=as_at)
+        .filter(Q(completed_at__isnull=True) | Q(completed_at__gt=as_at_end))
+        .count()
+    )
+
+    def hide(n: int) -> int | None:
+        return None if params.suppress and 0 < n < 5 else n
+
+    return ActionFigures(hide(opened), hide(completed), hide(overdue), as_at)
+
+
+def number(n: int | None, noun: str, plural: str | None = None) -> str:
+    if n is None:
+        return f"Fewer than 5 {plural or noun + 's'}"
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def _and(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def draft_key_messages(
+    params: ReportParams,
+    summary: dict[str, Any],
+    themed: list[dict[str, Any]],
+    actions: ActionFigures,
+) -> str:
+    """Key messages in the briefing's style, one per line; "- " marks a sub-point."""
+    lines = [
+        f"{number(summary['audits_completed'], 'case')} audited across {params.scope}"
+        f" ({params.label})"
+    ]
+    lines += [
+        f"- {row['count'] if row['count'] is not None else 'Fewer than 5'} {row['service_area']}"
+        for row in summary["by_service_area"]
+        if row["count"] != 0
+    ]
+    for row in summary["overall"]:
+        if row["count"] == 0:
+            continue
+        share = f" ({row['percent']}%)" if row["percent"] is not None else ""
+        lines.append(f"{number(row['count'], 'case')} rated as {row['rating'].lower()}{share}")
+    if summary["areas_of_good_practice"]:
+        lines.append("Areas of good practice: " + _and(summary["areas_of_good_practice"]) + ".")
+    if summary["areas_of_poor_practice"]:
+        lines.append("Areas of poor practice: " + _and(summary["areas_of_poor_practice"]) + ".")
+    for theme in themed:
+        lines.append(
+            f"Themed audit, {theme['tool']}: {number(theme['audits_completed'], 'case')} looked at"
+            f" across {len(theme['domains'])} domains."
+        )
+        for domain in theme["domains"]:
+            parts = [
+                f"{number(r['count'], 'case')} rated as {r['rating'].lower()}"
+                for r in reversed(domain["ratings"])
+                if r["count"] != 0
+            ]
+            if parts:
+                lines.append(f"- In the {domain['domain']} domain, {_and(parts)}.")
+    lines.append(
+        f"{number(actions.opened, 'action')} opened and"
+        f" {number(actions.completed, 'action').lower()} completed;"
+        f" {number(actions.overdue, 'action').lower()} overdue on"
+        f" {actions.as_at:%-d %B %Y}."
+    )
+    return "\n".join(lines)
+
+
+def build_report(params: ReportParams) -> Report:
+    summary = params.summary()
+    themed = themed_results(params)
+    actions = action_figures(params)
+    saved = KeyMessages.objects.filter(parameters=params.key()).select_related("edited_by").first()
+    text = saved.text if saved else draft_key_messages(params, summary, themed, actions)
+    return Report(
+        params=params,
+        summary=summary,
+        comparison=comparison(params, summary),
+        themed=themed,
+        actions=actions,
+        key_messages=text,
+        key_messages_saved=saved,
+    )
+
+
+def message_lines(text: str) -> list[tuple[bool, str]]:
+    """(is a sub-point, text) for each non-blank line of key messages."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        sub = stripped.startswith(("- ", "o "))
+        lines.append((sub, stripped[2:].strip() if sub else stripped))
+    return lines

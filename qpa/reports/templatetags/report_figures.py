@@ -1,0 +1,31 @@
+"""How figures read on the report page: suppressed numbers say so, percentages carry n."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def n(value: Any) -> str:
+    return "fewer than 5" if value is None else str(value)
+
+
+@register.filter
+def pct(value: Any) -> str:
+    return "not shown" if value is None else f"{value}%"
+
+
+@register.filter
+def ci(value: Any) -> str:
+    if not value:
+        return ""
+    return f"95% CI {value[0]}% to {value[1]}%"
+
+
+@register.filter
+def index(values: Any, position: int) -> Any:
+    return values[position]

@@ -1,0 +1,351 @@
+"""Report pages. Figures only: no child, case or audit is named on any of them, so they
+start from the aggregates, not from a remit selector (docs/decisions/0060-*)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qpa.accounts.access import role_required
+from qpa.accounts.models import Role, User
+from qpa.core.events import event_record
+from qpa.organisation.models import Council
+from qpa.reports import benchmarking, charts, exports, services
+from qpa.reports.forms import (
+    BenchmarkExportForm,
+    BenchmarkUploadForm,
+    BriefingForm,
+    KeyMessagesForm,
+    ReportForm,
+)
+from qpa.reports.models import BenchmarkFile
+from qpa.reports.report import Report, ReportParams, build_report, message_lines
+from qpa.reports.summary import parse_month, report_summary
+
+READER_ROLES = (
+    Role.PERFORMANCE,
+    Role.ASSISTANT_DIRECTOR,
+    Role.DEPUTY_DIRECTOR,
+    Role.ADMINISTRATOR,
+    Role.HEAD_OF_SERVICE,
+)
+EDITOR_ROLES = (Role.PERFORMANCE, Role.ADMINISTRATOR)
+readers = role_required(*READER_ROLES)
+editors = role_required(*EDITOR_ROLES)
+
+
+def _acting(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _default_period() -> tuple[date, date]:
+    """The last full month."""
+    this_month = timezone.localdate().replace(day=1)
+    last = date(this_month.year - (this_month.month == 1), (this_month.month - 2) % 12 + 1, 1)
+    return last, last
+
+
+def _report_form(query: QueryDict) -> ReportForm:
+    if "from" in query or "to" in query:
+        return ReportForm(query)
+    first, last = _default_period()
+    data = query.copy()
+    data.setdefault("from", f"{first:%Y-%m}")
+    data.setdefault("to", f"{last:%Y-%m}")
+    data.setdefault("tool", "quality-of-practice")
+    return ReportForm(data)
+
+
+def _params(request: HttpRequest) -> ReportParams:
+    """The report an export or chart asks for; its page showed the errors already."""
+    form = _report_form(request.GET)
+    if not form.is_valid():
+        raise Http404("That report's address is not valid.")
+    try:
+        return form.params()
+    except ValidationError:
+        raise Http404("That report's address is not valid.") from None
+
+
+def _shortcuts(params: ReportParams | None) -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month, _ = _default_period()
+    quarter_start = date(this_month.year, (this_month.month - 1) // 3 * 3 + 1, 1)
+    previous_quarter = date(
+        quarter_start.year - (quarter_start.month == 1), (quarter_start.month - 4) % 12 + 1, 1
+    )
+    quarter_end = date(previous_quarter.year, previous_quarter.month + 2, 1)
+    year_ago = date(this_month.year - 1, this_month.month, 1)
+    tool = params.filters.tool.slug if params else "quality-of-practice"
+    return [
+        (label, f"?from={a:%Y-%m}&to={b:%Y-%m}&tool={tool}")
+        for label, a, b in (
+            ("Last month", last_month, last_month),
+            ("This month so far", this_month, this_month),
+            ("Last quarter", previous_quarter, quarter_end),
+            ("Last 12 months", year_ago, last_month),
+        )
+    ]
+
+
+@readers
+@require_GET
+def report_page(request: HttpRequest) -> HttpResponse:
+    form = _report_form(request.GET)
+    report: Report | None = None
+    if form.is_valid():
+        try:
+            report = build_report(form.params())
+        except ValidationError:
+            report = None
+    context: dict[str, Any] = {"form": form, "report": report, "shortcuts": _shortcuts(None)}
+    if report is not None:
+        query = report.params.query()
+        chart_list = [
+            (name, alt, f"{reverse('reports:chart', kwargs={'chart': name})}?{query}")
+            for name, (alt, _) in charts.charts_of(report).items()
+        ]
+        chart_map = {name.replace("-", "_"): (alt, url) for name, alt, url in chart_list}
+        context.update(
+            query=query,
+            shortcuts=_shortcuts(report.params),
+            chart_map=chart_map,
+            comparison_charts=[c for c in chart_list if c[0].endswith("-comparison")],
+            themed_charts=[
+                (alt, url) for name, alt, url in chart_list if name.startswith("themed-")
+            ],
+            messages_lines=message_lines(report.key_messages),
+            can_edit=_acting(request).role in EDITOR_ROLES,
+            briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
+            benchmarks=_benchmark_rows(report),
+        )
+    return render(request, "reports/report.html", context)
+
+
+def _benchmark_rows(report: Report) -> dict[str, Any]:
+    """Other councils' figures beside ours: overall and domain percentages."""
+    files = list(BenchmarkFile.objects.filter(tool=report.summary["tool"]))
+    if not files:
+        return {}
+    ours = report.summary
+    ratings = [r["rating"] for r in ours["overall"]]
+    overall = []
+    for rating in ratings:
+        row = [next((r["percent"] for r in ours["overall"] if r["rating"] == rating), None)]
+        for f in files:
+            row.append(
+                next((r["percent"] for r in f.figures["overall"] if r["rating"] == rating), None)
+            )
+        overall.append((rating, row))
+    domains = []
+    for domain in ours["domains"]:
+        name = domain["domain"]
+        good = [domain["good_or_better_percent"]]
+        poor = [domain["inadequate_or_worse_percent"]]
+        for f in files:
+            theirs = next((d for d in f.figures["domains"] if d["domain"] == name), None)
+            good.append(theirs["good_or_better_percent"] if theirs else None)
+            poor.append(theirs["inadequate_or_worse_percent"] if theirs else None)
+        domains.append((name, good, poor))
+    completed = [ours["audits_completed"], *[f.figures["audits_completed"] for f in files]]
+    return {"files": files, "overall": overall, "domains": domains, "completed": completed}
+
+
+@readers
+@require_GET
+def summary_json(request: HttpRequest) -> HttpResponse:
+    """The JSON contract (docs/reports.md): tool, service_area and team by name."""
+    query = request.GET
+    try:
+        first = parse_month(query.get("from", ""))
+        last = parse_month(query.get("to", ""))
+        summary = report_summary(
+            period_from=first,
+            period_to=last,
+            tool=query.get("tool") or None,
+            service_area=query.get("service_area") or None,
+            team=query.get("team") or None,
+            cycle=query.get("cycle") or None,
+            suppress=query.get("suppress") == "1",
+            intervals=query.get("intervals") == "1",
+        )
+    except ValidationError as error:
+        return JsonResponse({"errors": _messages(error)}, status=400)
+    response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    if query.get("download") == "1":
+        response["Content-Disposition"] = 'attachment; filename="qpa-report.json"'
+        event_record(action="report.exported", request=request, data={"format": "json"})
+    return response
+
+
+def _messages(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {k: [str(m) for m in v] for k, v in error.message_dict.items()}
+    return {"__all__": [str(m) for m in error.messages]}
+
+
+@readers
+@require_GET
+def chart(request: HttpRequest, chart: str) -> HttpResponse:
+    report = build_report(_params(request))
+    drawings = charts.charts_of(report)
+    if chart not in drawings:
+        raise Http404("No such chart.")
+    _, draw = drawings[chart]
+    return HttpResponse(charts.svg(draw()), content_type="image/svg+xml")
+
+
+def _download(
+    request: HttpRequest, body: bytes | str, content_type: str, name: str
+) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    event_record(
+        action="report.exported", request=request, data={"format": name.rsplit(".", 1)[-1]}
+    )
+    return response
+
+
+def _file_stem(params: ReportParams) -> str:
+    first, last = params.period_from, params.period_to
+    return f"qpa-report-{params.filters.tool.slug}-{first:%Y-%m}-to-{last:%Y-%m}"
+
+
+@readers
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    return _download(
+        request,
+        exports.summary_csv(params.summary()),
+        "text/csv; charset=utf-8",
+        f"{_file_stem(params)}.csv",
+    )
+
+
+@readers
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    return _download(
+        request,
+        exports.workbook(build_report(params)),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{_file_stem(params)}.xlsx",
+    )
+
+
+@readers
+@require_GET
+def export_docx(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    form = BriefingForm(request.GET)
+    heading = exports.BriefingHeading()
+    if form.is_valid():
+        given = {k: v for k, v in form.cleaned_data.items() if v}
+        heading = exports.BriefingHeading(**given)
+    return _download(
+        request,
+        exports.briefing(build_report(params), heading),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"{_file_stem(params)}.docx",
+    )
+
+
+@editors
+@require_http_methods(["GET", "POST"])
+def key_messages_edit(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    report = build_report(params)
+    back = f"{reverse('reports:report')}?{params.query()}"
+    if request.method == "POST":
+        form = KeyMessagesForm(request.POST)
+        if form.is_valid():
+            try:
+                services.key_messages_save(
+                    acting_user=_acting(request),
+                    parameters=params.key(),
+                    text=form.cleaned_data["text"],
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("text", message)
+            else:
+                messages.success(request, "The key messages are saved. Every export uses them.")
+                return redirect(f"{back}#key-messages")
+    else:
+        form = KeyMessagesForm(initial={"text": report.key_messages})
+    return render(
+        request,
+        "reports/key_messages.html",
+        {"form": form, "report": report, "back": back, "query": params.query()},
+    )
+
+
+@editors
+@require_GET
+def benchmark_export(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    shared = ReportParams(params.period_from, params.period_to, params.filters, suppress=True)
+    council = Council.objects.first()
+    form = BenchmarkExportForm(request.GET)
+    name = form.cleaned_data["council"] if form.is_valid() else (council.name if council else "")
+    document = benchmarking.benchmark_document(
+        summary=shared.summary(), council=name or "A council"
+    )
+    return _download(
+        request,
+        json.dumps(document, indent=2, ensure_ascii=False),
+        "application/json",
+        f"qpa-benchmark-{params.period_from:%Y-%m}-to-{params.period_to:%Y-%m}.json",
+    )
+
+
+@editors
+@require_http_methods(["GET", "POST"])
+def benchmark_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = BenchmarkUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                stored = services.benchmark_file_import(
+                    acting_user=_acting(request),
+                    content=upload.read(benchmarking.MAX_BYTES + 1),
+                    file_name=upload.name or "",
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("file", message)
+            else:
+                messages.success(
+                    request, f"{stored} is imported: its figures show beside yours on the report."
+                )
+                return redirect("reports:benchmarks")
+    else:
+        form = BenchmarkUploadForm()
+    return render(
+        request,
+        "reports/benchmarks.html",
+        {"form": form, "files": BenchmarkFile.objects.all()},
+    )
+
+
+@editors
+@require_POST
+def benchmark_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    benchmark = get_object_or_404(BenchmarkFile, public_id=public_id)
+    services.benchmark_file_delete(acting_user=_acting(request), benchmark=benchmark)
+    messages.success(request, f"{benchmark} is removed.")
+    return redirect("reports:benchmarks")
