@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/", include("qpa.notifications.urls")),
     path("actions/", include("qpa.actions.urls")),
     path("reports/", include("qpa.reports.urls")),
+    path("assurance/", include("qpa.assurance.urls")),
 ]
 
 # Renders without the database, so an outage gets a clear 503 page (qpa.core.errors).

@@ -36,9 +36,12 @@ class RemitWorld:
 
     def objects(self, kind: str) -> list[Any]:
         """Every object of a kind the URLs can name."""
+        from qpa.assurance.models import Moderation, ReAudit
         from qpa.cycles.models import Allocation, SampledCase
 
         found: dict[str, list[Any]] = {
+            "reaudit": list(ReAudit.objects.all()),
+            "moderation": list(Moderation.objects.all()),
             "cycle": list(Cycle.objects.all()),
             "sampled": list(SampledCase.objects.filter(replaced_by__isnull=True)),
             "allocation": list(Allocation.objects.all()),
@@ -95,6 +98,7 @@ def build_remit_world() -> RemitWorld:
         acting_user=base.bob,
         allocation=allocate(base, auditor=base.bob, case=base.cases["CiC One"][1]),
     )
+    _assurance(base, cycle, inadequate, elsewhere)
     run = import_run_create(
         acting_user=base.admin,
         kind=ImportKind.CASE_LIST,
@@ -111,4 +115,56 @@ def build_remit_world() -> RemitWorld:
         action=action,
         import_run=run,
         team=base.cp1,
+    )
+
+
+def _assurance(base: World, cycle: Cycle, inadequate: Audit, elsewhere: Audit) -> None:
+    """Re-audits of the inadequate (CP) and the critical (Children in Care) audits, and
+    a moderation of one of the cycle's allocations by someone other than its auditor, as
+    their draws leave them."""
+    from django.utils import timezone
+
+    from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
+    from qpa.audits.models import Audit as AuditModel
+
+    now = timezone.now()
+    draw = ReAuditDraw.objects.create(
+        quarter="2026-Q3", seed="5eed" * 16, requested_count=1, drawn_at=now, drawn_by=base.lead
+    )
+
+    def second_audit(case: Any, auditor: User) -> AuditModel:
+        return AuditModel.objects.create(
+            case=case,
+            tool_version=inadequate.tool_version,
+            auditor=auditor,
+            service_area=case.service_area,
+            team=case.team,
+        )
+
+    for rank, (original, auditor) in enumerate(
+        ((inadequate, base.bob), (elsewhere, base.amy)), start=1
+    ):
+        ReAudit.objects.create(
+            draw=draw,
+            original=original,
+            reaudit=second_audit(original.case, auditor),
+            auditor=auditor,
+            rank=rank,
+            due_date=timezone.localdate(),
+        )
+    allocation = cycle.sampled_cases.filter(allocation__isnull=False).first().allocation  # type: ignore[union-attr]
+    moderator = base.bob if allocation.auditor != base.bob else base.amy
+    Moderation.objects.create(
+        draw=ModerationDraw.objects.create(
+            cycle=cycle,
+            share=0.1,
+            seed="5eed" * 16,
+            frame_size=1,
+            drawn_at=now,
+            drawn_by=base.lead,
+        ),
+        allocation=allocation,
+        moderator=moderator,
+        moderation_audit=second_audit(allocation.sampled_case.case, moderator),
+        rank=1,
     )

@@ -20,6 +20,7 @@ from django.urls import get_resolver
 
 from qpa.accounts.models import Role
 from qpa.actions.selectors import actions_visible_to
+from qpa.assurance.selectors import moderations_visible_to, reaudits_visible_to
 from qpa.audits.selectors import audits_visible_to
 from qpa.cycles.selectors import (
     allocations_visible_to,
@@ -56,6 +57,7 @@ REPORT_READERS = frozenset(
     }
 )
 REPORT_EDITORS = frozenset({Role.PERFORMANCE, Role.ADMINISTRATOR})
+REPORT_ONLY = frozenset({Role.PERFORMANCE})
 PRACTITIONERS = frozenset({Role.PRACTITIONER})
 
 Oracle = Callable[..., Any]
@@ -185,6 +187,17 @@ DECLARED: dict[str, Expect] = {
     "actions:action-detail": Expect(ALL_ROLES, kind="action", oracle=actions_visible_to),
     "actions:action-complete": Expect(
         ALL_ROLES, ok=_ok(200, 403), kind="action", oracle=actions_visible_to
+    ),
+    "assurance:overview": Expect(ALL_ROLES - PRACTITIONERS),
+    "assurance:moderation-list": Expect(ALL_ROLES - PRACTITIONERS),
+    "assurance:reaudit-list": Expect(ALL_ROLES - PRACTITIONERS - REPORT_ONLY),
+    "assurance:reaudit-detail": Expect(
+        ALL_ROLES - PRACTITIONERS - REPORT_ONLY - ADMIN,
+        kind="reaudit",
+        oracle=reaudits_visible_to,
+    ),
+    "assurance:moderation-detail": Expect(
+        ALL_ROLES - PRACTITIONERS, kind="moderation", oracle=moderations_visible_to
     ),
     # Reports are figures, never case detail (docs/reports.md, ADR 0060).
     "reports:report": Expect(REPORT_READERS),

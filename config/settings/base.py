@@ -24,6 +24,12 @@ QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)
 
+# Assurance (docs/moderation.md, docs/reaudit.md): the share of each cycle moderated, and
+# the worst overall rank a re-audit may give for the case to leave the re-audit pool
+# (0: the rating just above the scale's inadequate line, e.g. Adequate).
+QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
+QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
+
 # How long closed cases and their audits are kept (`qpa purge`, docs/data-protection.md).
 # The council's retention schedule decides; the defaults follow common ones: 35 years
 # after a child protection case closes, to a looked-after child's 75th birthday, else 7.
@@ -53,6 +59,7 @@ INSTALLED_APPS = [
     "qpa.notifications",
     "qpa.actions",
     "qpa.reports",
+    "qpa.assurance",
 ]
 
 MIDDLEWARE = [

@@ -72,6 +72,13 @@ class Audit(BaseModel):
         on_delete=models.PROTECT,
         related_name="audit",
     )
+    # Moderation (qpa.assurance): the ratings the moderator recorded as agreed, with the
+    # reason. Set only by moderation_agree; reports count them when agreed_at is set.
+    agreed_overall_rating = models.ForeignKey(
+        "tools.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_overall_reason = models.TextField(blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-audit_date", "-created_at"]
@@ -108,6 +115,12 @@ class DomainRating(models.Model):
     evidence = models.TextField(blank=True)
     strengths = models.TextField(blank=True)
     improvements = models.TextField(blank=True)
+    # Moderation: the agreed rating (or not applicable) and why; see Audit.agreed_at.
+    agreed_rating = models.ForeignKey(
+        "tools.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_not_applicable = models.BooleanField(default=False)
+    agreed_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["audit", "domain__order"]

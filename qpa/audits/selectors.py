@@ -20,7 +20,12 @@ def audits_visible_to(*, user: Any) -> QuerySet[Audit]:
     if user.role == Role.PRACTITIONER:
         # A practitioner reads findings once submitted, never a draft.
         audits = audits.filter(status=AuditStatus.SUBMITTED)
-    return audits
+    # The blind rule of moderation, here so that no page, export or API can miss it: the
+    # two audits of a moderated case stay out of each other's auditor's reach until both
+    # are submitted (docs/moderation.md).
+    from qpa.assurance.selectors import blind_audit_ids
+
+    return audits.exclude(pk__in=blind_audit_ids(user=user))
 
 
 def inadequate_or_worse(audits: QuerySet[Audit]) -> QuerySet[Audit]:

@@ -491,6 +491,11 @@ def audit_submit(*, acting_user: User, audit: Audit, version: int, token: uuid.U
         obj=current,
         data={"version": current.version, "severity": severity.value if severity else ""},
     )
+    from qpa.assurance.services import assurance_after_submit
+    from qpa.reports.services import report_aggregates_refresh
+
+    assurance_after_submit(audit=current)
+    report_aggregates_refresh(audit_ids=[current.pk])
     return current
 
 
@@ -548,6 +553,10 @@ def audit_reopen(*, acting_user: User, audit: Audit, reason: str) -> Audit:
     event_record(
         action="audit.reopened", actor=acting_user, obj=current, data={"version": current.version}
     )
+    from qpa.reports.services import report_aggregates_refresh
+
+    # A reopened audit no longer counts until it is submitted again.
+    report_aggregates_refresh(audit_ids=[current.pk])
     return current
 
 

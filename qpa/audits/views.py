@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.assurance.selectors import audit_ratings_hidden_from, second_look_of
 from qpa.audits import services
 from qpa.audits.forms import NOT_APPLICABLE, DomainForm, OverallForm, ReopenForm, ReplyForm
 from qpa.audits.imports import template_csv
@@ -102,7 +103,9 @@ def _audit_for(request: HttpRequest, public_id: uuid.UUID) -> Audit:
         .filter(public_id=public_id)
         .first()
     )
-    if audit is None:
+    # The blind rule of moderation: the other side of a moderation cannot reach the
+    # audit until both are submitted (docs/moderation.md).
+    if audit is None or audit_ratings_hidden_from(request.user, audit):
         raise Http404
     return audit
 
@@ -268,6 +271,7 @@ def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "can_edit": audit.is_draft and audit.auditor_id == user.pk,
             "actions": actions,
             "history": audit.changes.select_related("actor").all(),
+            "second_look": second_look_of(audit),
         },
     )
 

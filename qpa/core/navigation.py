@@ -37,6 +37,7 @@ _SECTIONS: list[tuple[str, str, set[str] | None]] = [
     ),
     ("My allocations", "cycles:my-allocations", {Role.AUDITOR, Role.HEAD_OF_SERVICE}),
     ("Imports", "cases:import-list", {Role.ADMINISTRATOR, Role.PERFORMANCE}),
+    ("Assurance", "assurance:overview", {r.value for r in Role if r != Role.PRACTITIONER}),
     ("Event log", "core:event-list", {Role.ADMINISTRATOR}),
     ("My actions", "actions:my-actions", None),
     (

@@ -128,6 +128,9 @@ def purge(*, today: date, apply: bool, acting_user: Any = None) -> PurgeReport:
 
 def _delete_case(case: Case) -> dict[str, int]:
     """Audit.case and the sampling records protect the case: delete them first."""
+    from qpa.reports.services import report_aggregates_refresh
+
+    audit_ids = list(Audit.objects.filter(case=case).values_list("pk", flat=True))
     deleted: dict[str, int] = {}
     for queryset in (
         DomainRating.objects.filter(audit__case=case),
@@ -140,6 +143,8 @@ def _delete_case(case: Case) -> dict[str, int]:
         _, per_model = queryset.delete()
         for label, count in per_model.items():
             deleted[label] = deleted.get(label, 0) + count
+    # The months those audits were counted in are counted again without them.
+    report_aggregates_refresh(audit_ids=audit_ids)
     return deleted
 
 

@@ -714,6 +714,9 @@ def allocations_mark_completed() -> int:
             status=AuditStatus.SUBMITTED,
             tool_version__tool_id=allocation.sampled_case.cycle.tool_id,
             submitted_at__gte=allocation.created_at,
+            # A moderator's second look or a re-audit is not the allocated audit.
+            moderation_of__isnull=True,
+            reaudit_of__isnull=True,
         ).exists()
         if audited:
             allocation.status = AllocationStatus.COMPLETED

@@ -1,9 +1,9 @@
 """What reports count. The one place that says which audits count, in which month,
 under which keys, and with which ratings.
 
-Step 5 (moderation and re-audit) changes `effective_overall`, `effective_domain_ratings`
-and the two `*_RATING` expressions below to prefer the agreed rating; nothing else in
-the reports needs to change. docs/reports.md, "What is counted".
+A moderated audit counts with its agreed ratings (docs/moderation.md); the moderator's
+own audit and re-audits are not counted again (re-audits are reported as outcomes).
+docs/reports.md, "What is counted".
 """
 
 from __future__ import annotations
@@ -12,36 +12,57 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Case, Count, F, QuerySet, When
 
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
 
-# The rating a report counts, as query expressions over Audit and DomainRating.
-OVERALL_RATING = F("overall_rating_id")
-DOMAIN_RATING = F("rating_id")
+# The rating a report counts, as query expressions over Audit and DomainRating: the
+# agreed rating once a moderator has recorded one, else the auditor's.
+OVERALL_RATING = Case(
+    When(agreed_at__isnull=False, then=F("agreed_overall_rating_id")),
+    default=F("overall_rating_id"),
+)
+DOMAIN_RATING = Case(
+    When(audit__agreed_at__isnull=False, then=F("agreed_rating_id")), default=F("rating_id")
+)
+DOMAIN_NOT_APPLICABLE = Case(
+    When(audit__agreed_at__isnull=False, then=F("agreed_not_applicable")),
+    default=F("not_applicable"),
+)
 
 # (tool id, month, service area key, team key, cycle key, domain, rating id or None)
 CountKey = tuple[int, date, int, int, int, str, int | None]
 
 
 def counted_audits() -> QuerySet[Audit]:
-    """Audits that count in reports: submitted (in QPA or imported), with a date."""
-    return Audit.objects.filter(status=AuditStatus.SUBMITTED, audit_date__isnull=False)
+    """Audits that count in reports: submitted (in QPA or imported), with a date, and not
+    a moderator's second audit or a re-audit of one already counted."""
+    return Audit.objects.filter(
+        status=AuditStatus.SUBMITTED,
+        audit_date__isnull=False,
+        moderation_of__isnull=True,
+        reaudit_of__isnull=True,
+    )
 
 
 def effective_overall(audit: Audit) -> int | None:
     """The id of the overall rating reports count for one audit."""
+    if audit.agreed_at is not None:
+        return audit.agreed_overall_rating_id
     return audit.overall_rating_id
 
 
 def effective_domain_ratings(audit: Audit) -> list[tuple[str, int | None]]:
     """(domain name, rating id or None when not applicable) that reports count."""
-    return [
-        (row.domain.name, None if row.not_applicable else row.rating_id)
-        for row in audit.domain_ratings.all()
-        if row.not_applicable or row.rating_id is not None
-    ]
+    agreed = audit.agreed_at is not None
+    counted = []
+    for row in audit.domain_ratings.all():
+        not_applicable = row.agreed_not_applicable if agreed else row.not_applicable
+        rating_id = row.agreed_rating_id if agreed else row.rating_id
+        if not_applicable or rating_id is not None:
+            counted.append((row.domain.name, None if not_applicable else rating_id))
+    return counted
 
 
 def month_of(day: date) -> date:
@@ -88,10 +109,10 @@ def counts_for_month(tool_id: int, month: date) -> Counter[CountKey]:
             counts[(tool_id, month, a, t, c, OVERALL, rating_id)] += n
     domains = (
         DomainRating.objects.filter(audit__in=audits)
-        .exclude(not_applicable=False, rating__isnull=True)
-        .annotate(counted_rating=DOMAIN_RATING)
+        .annotate(counted_rating=DOMAIN_RATING, counted_na=DOMAIN_NOT_APPLICABLE)
+        .exclude(counted_na=False, counted_rating__isnull=True)
         .values_list(
-            *(f"audit__{p}" for p in place), "domain__name", "not_applicable", "counted_rating"
+            *(f"audit__{p}" for p in place), "domain__name", "counted_na", "counted_rating"
         )
         .order_by()
         .annotate(n=_count())

@@ -1,0 +1,131 @@
+"""The assurance loop: quarterly re-audits of inadequate and critical audits, and blind
+moderation of a share of each cycle. See docs/reaudit.md and docs/moderation.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from qpa.core.models import BaseModel
+from qpa.cycles.sampling import ALGORITHM
+
+
+class ReAuditDraw(BaseModel):
+    """One quarter's draw of the re-audit sample: its seed, so anyone can recompute it."""
+
+    quarter = models.CharField(max_length=7, unique=True)  # "2026-Q4"
+    seed = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=32, default=ALGORITHM)
+    # What was asked for: a total split across areas, or a share of each area's frame.
+    requested_count = models.PositiveIntegerField(null=True, blank=True)
+    requested_share = models.FloatField(null=True, blank=True)
+    # {area slug: {"frame": n, "quota": n, "drawn": n}}
+    strata = models.JSONField(default=dict)
+    drawn_at = models.DateTimeField()
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-quarter"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(requested_count__isnull=False)
+                | models.Q(requested_share__isnull=False),
+                name="reaudit_draw_has_count_or_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Re-audit sample {self.quarter}"
+
+
+class ReAudit(BaseModel):
+    """A second audit of a case rated inadequate or critical, by someone else, with the
+    same tool version; compared domain by domain with the original."""
+
+    draw = models.ForeignKey(ReAuditDraw, on_delete=models.PROTECT, related_name="reaudits")
+    original = models.ForeignKey("audits.Audit", on_delete=models.PROTECT, related_name="reaudits")
+    reaudit = models.OneToOneField(
+        "audits.Audit", on_delete=models.PROTECT, related_name="reaudit_of"
+    )
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reaudits"
+    )
+    # Position in the stratum's HMAC ranking (1 = first).
+    rank = models.PositiveIntegerField()
+    due_date = models.DateField()
+
+    class Meta:
+        ordering = ["draw", "original__service_area__order", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "original"], name="one_reaudit_per_draw"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Re-audit of {self.original.case}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assurance:reaudit-detail", kwargs={"public_id": self.public_id})
+
+
+class ModerationDraw(BaseModel):
+    """The share of one cycle drawn for blind moderation, with its seed."""
+
+    cycle = models.OneToOneField(
+        "cycles.Cycle", on_delete=models.PROTECT, related_name="moderation_draw"
+    )
+    share = models.FloatField()
+    seed = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=32, default=ALGORITHM)
+    frame_size = models.PositiveIntegerField()
+    drawn_at = models.DateTimeField()
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-drawn_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0) & models.Q(share__lte=1),
+                name="moderation_share_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Moderation of {self.cycle}"
+
+
+class Moderation(BaseModel):
+    """A case of a cycle audited a second time, blind, by a moderator. The first audit is
+    the allocation's audit; neither auditor sees the other's ratings until both are
+    submitted. The agreed ratings go on the first audit (Audit.agreed_*), which reports
+    count; both audits keep their own ratings."""
+
+    draw = models.ForeignKey(ModerationDraw, on_delete=models.PROTECT, related_name="moderations")
+    allocation = models.OneToOneField(
+        "cycles.Allocation", on_delete=models.PROTECT, related_name="moderation"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="moderations"
+    )
+    moderation_audit = models.OneToOneField(
+        "audits.Audit", on_delete=models.PROTECT, related_name="moderation_of"
+    )
+    rank = models.PositiveIntegerField()
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["draw", "rank"]
+
+    def __str__(self) -> str:
+        return f"Moderation of {self.allocation.sampled_case.case}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assurance:moderation-detail", kwargs={"public_id": self.public_id})

@@ -1,0 +1,28 @@
+"""The blind rule of moderation in templates that list audits with their ratings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from qpa.assurance.selectors import audit_ratings_hidden_from
+from qpa.audits.models import Audit
+
+register = template.Library()
+
+
+@register.filter
+def ratings_hidden_from(audit: Audit, user: Any) -> bool:
+    return audit_ratings_hidden_from(user, audit)
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+@register.filter
+def figure(value: float | None) -> str:
+    """A kappa or a bound to two places; "not defined" when kappa has no value."""
+    return "not defined" if value is None else f"{value:.2f}"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from qpa.assurance import views
+
+app_name = "assurance"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("reaudits/", views.reaudit_list, name="reaudit-list"),
+    path("reaudits/<uuid:public_id>/", views.reaudit_detail, name="reaudit-detail"),
+    path("moderation/", views.moderation_list, name="moderation-list"),
+    path("moderation/<uuid:public_id>/", views.moderation_detail, name="moderation-detail"),
+]
