@@ -359,6 +359,9 @@ def summarise(
     for sample in samples:
         by_kind[sample.kind].append(sample)
     errors = [s for s in samples if s.status == 0 or s.status >= 500]
+    for sample in errors:
+        if not sample.error:
+            sample.error = f"HTTP {sample.status}"
     kinds = {
         kind: {
             "requests": len(items),
@@ -376,7 +379,7 @@ def summarise(
         "throughput_rps": round(len(samples) / elapsed, 1),
         "errors": len(errors),
         "database_locked_errors": sum(1 for s in errors if s.error == "database is locked"),
-        "error_examples": sorted({s.error[:120] for s in errors})[:5],
+        "error_examples": sorted({f"{s.kind}: {s.error[:160]}" for s in errors})[:8],
         "by_kind": kinds,
         "floor": {
             "view": "/health/",
@@ -584,6 +587,7 @@ def main() -> None:
                 "database": r["database"],
                 "errors": r["errors"],
                 "database_locked_errors": r["database_locked_errors"],
+                "error_examples": r["error_examples"],
                 "throughput_rps": r["throughput_rps"],
                 "floor_throughput_rps": r["floor"]["throughput_rps"],
                 "ratio_to_floor": round(
