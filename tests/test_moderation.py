@@ -304,3 +304,43 @@ def test_the_draw_button_draws_and_only_managers_may_press_it(world: World) -> N
     assert signed_in(world.lead).post("/assurance/moderation/", data).status_code == 302
     assert Moderation.objects.get().allocation == allocation
     assert Moderation.objects.get().moderation_audit.status == AuditStatus.DRAFT
+
+
+def test_reports_count_the_agreed_ratings_and_not_the_moderators_audit(pair: Pair) -> None:
+    from qpa.reports.counting import counted_audits, counts_from_scratch, stored_counts
+    from qpa.reports.summary import report_summary
+
+    first, second = _both_submitted(pair)
+    tool = first.tool_version.tool
+    month = first.audit_date.replace(day=1)  # type: ignore[union-attr]
+
+    def overall() -> dict[str, int]:
+        summary = report_summary(period_from=month, period_to=month, tool=tool)
+        return {row["rating"]: row["count"] for row in summary["overall"] if row["count"]}
+
+    # Before moderation: the first audit's own grade counts; the moderator's does not.
+    assert overall() == {"Inadequate": 1}
+    services.moderation_agree(
+        acting_user=pair.world.bob,
+        moderation=pair.moderation,
+        domains={
+            d.pk: services.Agreed(rating("Adequate"), False, "Agreed at moderation.")
+            for d in first.tool_version.domains.all()
+        },
+        overall=services.Agreed(rating("Adequate"), False, "Agreed at moderation."),
+    )
+    assert overall() == {"Adequate": 1}
+    audits = counted_audits().prefetch_related("domain_ratings__domain")
+    assert second.pk not in {a.pk for a in audits}
+    assert stored_counts() == counts_from_scratch(
+        audits.select_related("tool_version", "allocation__sampled_case")
+    )
+
+    page = signed_in(pair.world.lead).get(
+        f"/reports/?from={month:%Y-%m}&to={month:%Y-%m}&tool={tool.slug}"
+    )
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Moderation and agreement" in body
+    assert "Re-audit outcomes" in body
+    assert "Audit quality" in body

@@ -122,6 +122,89 @@ def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
             ],
         )
     )
+    out.extend(_assurance_tables(report))
+    return out
+
+
+def _assurance_tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
+    extra = report.extra
+    if not extra:
+        return []
+    out: list[tuple[str, list[str], list[list[Any]]]] = [
+        (
+            "Re-audit outcomes",
+            [
+                "Quarter",
+                "Drawn",
+                "Completed",
+                "Improved",
+                "Unchanged",
+                "Declined",
+                "Left the pool",
+                "Actions completed",
+            ],
+            [
+                [
+                    r.quarter,
+                    r.drawn,
+                    r.completed,
+                    r.improved,
+                    r.unchanged,
+                    r.declined,
+                    r.cleared,
+                    f"{r.actions_completed} of {r.actions}",
+                ]
+                for r in extra["reaudits"]
+            ],
+        )
+    ]
+
+    def kappa(figure: Any) -> Any:
+        return None if figure is None or figure.kappa is None else round(figure.kappa, 2)
+
+    agreement = extra["agreement"]
+    rows = [
+        *extra["agreement_rows"],
+        *agreement.by_domain,
+        *agreement.by_auditor,
+        *agreement.by_cycle,
+    ]
+    out.append(
+        (
+            "Agreement between auditors (moderation)",
+            ["Ratings", "Pairs", "Exact agreement", "Linear kappa", "Quadratic kappa"],
+            [
+                [
+                    row.label,
+                    row.figures.n,
+                    row.figures.exact,
+                    kappa(row.figures.linear),
+                    kappa(row.figures.quadratic),
+                ]
+                for row in rows
+            ],
+        )
+    )
+    quality = extra["quality"]
+    out.append(
+        (
+            "Audit quality",
+            ["Measure", "Count", "Of"],
+            [
+                ["Audits completed by their due date", quality.on_time, quality.due],
+                ["Overdue follow-up actions", quality.overdue_actions, quality.open_actions],
+                [
+                    "Audits that captured the child's voice",
+                    quality.voice_captured,
+                    quality.voice_recorded,
+                ],
+                *[
+                    [f"Overdue audits: {r.auditor}", r.overdue, ""]
+                    for r in quality.overdue_by_auditor
+                ],
+            ],
+        )
+    )
     return out
 
 

@@ -289,6 +289,48 @@ def draft_key_messages(
     return "\n".join(lines)
 
 
+def assurance_figures(params: ReportParams) -> dict[str, Any]:
+    """Step 5's figures for the report's period: re-audit outcomes of each quarter the
+    period touches, agreement between auditors in the cycles of the period, and the
+    audit-quality figures as they stand today."""
+    from django.db.models import Q
+
+    from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
+    from qpa.assurance.models import ReAuditDraw
+    from qpa.assurance.services import quarter_of, reaudit_summary
+    from qpa.cycles.models import Cycle
+
+    quarters = sorted(
+        {quarter_of(params.period_from), quarter_of(params.period_to)}
+        | {
+            quarter_of(_add_months(params.period_from, months))
+            for months in range(0, 60, 3)
+            if _add_months(params.period_from, months) <= params.period_to
+        }
+    )
+    drawn = set(ReAuditDraw.objects.filter(quarter__in=quarters).values_list("quarter", flat=True))
+    cycles = Cycle.objects.filter(
+        Q(month__gte=params.period_from, month__lte=params.period_to)
+        | Q(
+            month__isnull=True,
+            created_at__date__gte=params.period_from,
+            created_at__date__lte=params.period_to,
+        )
+    )
+    if params.filters.tool is not None:
+        cycles = cycles.filter(tool=params.filters.tool)
+    agreement = agreement_figures(cycle_ids=list(cycles.values_list("pk", flat=True)))
+    return {
+        "reaudits": [reaudit_summary(q) for q in quarters if q in drawn],
+        "agreement": agreement,
+        "agreement_rows": [
+            AgreementRow("Overall grade", agreement.overall_grade),
+            AgreementRow("Every domain", agreement.all_domains),
+        ],
+        "quality": quality_figures(),
+    }
+
+
 def build_report(params: ReportParams) -> Report:
     summary = params.summary()
     themed = themed_results(params)
@@ -303,6 +345,7 @@ def build_report(params: ReportParams) -> Report:
         actions=actions,
         key_messages=text,
         key_messages_saved=saved,
+        extra=assurance_figures(params),
     )
 
 
