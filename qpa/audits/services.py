@@ -125,8 +125,12 @@ def audit_start(*, acting_user: User, allocation: Allocation) -> Audit:
 # --- Saving --------------------------------------------------------------------------
 
 
+# The version column is a 32-bit integer on PostgreSQL: no real save gets near this.
+MAX_VERSION = 2**31 - 2
+
+
 def _check_version(version: Any) -> int:
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
         raise ValidationError("A save must name the version of the audit it started from.")
     checked: int = version
     return checked

@@ -133,7 +133,7 @@ def _posted_version(request: HttpRequest) -> int | None:
         version = int(request.POST.get("version", ""))
     except ValueError:
         return None
-    return version if version >= 1 else None
+    return version if 1 <= version <= services.MAX_VERSION else None
 
 
 def _no_version(request: HttpRequest) -> HttpResponse:

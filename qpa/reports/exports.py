@@ -454,7 +454,9 @@ def briefing(report: Report, heading: BriefingHeading) -> bytes:
     if report.params.suppress:
         doc.add_paragraph("Numbers from 1 to 4 are shown as “fewer than 5”.")
     for sub, text in message_lines(report.key_messages):
-        doc.add_paragraph(text, style="List Bullet 2" if sub else "List Bullet")
+        # A Word document cannot hold control characters; key messages are typed text.
+        printable = "".join(ch for ch in text if ch >= " " or ch == "\t")
+        doc.add_paragraph(printable, style="List Bullet 2" if sub else "List Bullet")
 
     all_tables = {title: (header, rows) for title, header, rows in tables(report)}
     figures = charts.charts_of(report)

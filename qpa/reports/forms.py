@@ -99,6 +99,15 @@ class BriefingForm(GovukForm):
     lead_officer = forms.CharField(label="Lead officer", max_length=200, required=False)
     date = forms.CharField(label="Date", max_length=60, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        """A Word document cannot hold control characters: refuse them clearly."""
+        data: dict[str, Any] = super().clean() or {}
+        for name in ("briefing_for", "title", "lead_officer", "date"):
+            text = data.get(name) or ""
+            if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+                self.add_error(name, "Remove the control characters from this text.")
+        return data
+
 
 class BenchmarkUploadForm(GovukForm):
     file = forms.FileField(label="Upload a benchmarking file (.json)")
