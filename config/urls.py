@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from qpa.api.api import api
+
 urlpatterns = [
     path("", include("qpa.core.urls")),
     path("", include("qpa.accounts.urls")),
@@ -11,6 +13,7 @@ urlpatterns = [
     path("actions/", include("qpa.actions.urls")),
     path("reports/", include("qpa.reports.urls")),
     path("assurance/", include("qpa.assurance.urls")),
+    path("api/v1/", api.urls),
 ]
 
 # Renders without the database, so an outage gets a clear 503 page (qpa.core.errors).

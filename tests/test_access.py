@@ -18,6 +18,10 @@ ANONYMOUS_ALLOWED = {
     "accounts:oidc-callback",
     "core:health",
 }
+# The REST API (namespace "api") authenticates each request itself, with a token: an
+# anonymous request is answered 401 (or 405 for a method the route does not have),
+# never redirected to the sign-in page. See test_every_api_route_answers_401_anonymously.
+API_NAMESPACE = "api:"
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):  # type: ignore[no-untyped-def]
@@ -32,15 +36,24 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):  # type
 def _example_path(route: str) -> str:
     for converter, value in (
         ("<slug:slug>", "quality-of-practice"),
+        ("<slug:chart>", "overall"),
         ("<slug:target_slug>", "ilacs"),
         ("<int:position>", "1"),
         ("<slug:step>", "kind"),
-        ("<slug:chart>", "overall"),
         ("<uuid:plan_id>", "00000000-0000-4000-8000-000000000001"),
         ("<uuid:cycle_id>", "00000000-0000-4000-8000-000000000002"),
         ("<uuid:sampled_id>", "00000000-0000-4000-8000-000000000003"),
         ("<uuid:allocation_id>", "00000000-0000-4000-8000-000000000004"),
         ("<uuid:public_id>", "00000000-0000-4000-8000-000000000000"),
+        # The API's path parameters (validated by the API itself, not by a converter).
+        ("<case_id>", "00000000-0000-4000-8000-000000000005"),
+        ("<cycle_id>", "00000000-0000-4000-8000-000000000006"),
+        ("<allocation_id>", "00000000-0000-4000-8000-000000000007"),
+        ("<audit_id>", "00000000-0000-4000-8000-000000000008"),
+        ("<action_id>", "00000000-0000-4000-8000-000000000009"),
+        ("<position>", "1"),
+        ("<reaudit_id>", "00000000-0000-4000-8000-00000000000a"),
+        ("<moderation_id>", "00000000-0000-4000-8000-00000000000b"),
     ):
         route = route.replace(converter, value)
     assert "<" not in route, f"add an example value for {route}"
@@ -52,15 +65,34 @@ def test_every_url_but_the_allow_list_sends_anonymous_visitors_to_sign_in() -> N
     client = Client()
     checked = 0
     for name, route in _walk(get_resolver()):
-        path = _example_path(route)
-        if name in ANONYMOUS_ALLOWED:
+        if name in ANONYMOUS_ALLOWED or name.startswith(API_NAMESPACE):
             continue
+        path = _example_path(route)
         for method in (client.get, client.post):
             response = method(path)
             assert response.status_code == 302, f"{name} {path} answered {response.status_code}"
             assert response["Location"].startswith("/sign-in/?next="), name
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.django_db
+def test_every_api_route_answers_401_anonymously() -> None:
+    client = Client()
+    checked = 0
+    for name, route in _walk(get_resolver()):
+        if not name.startswith(API_NAMESPACE):
+            continue
+        path = _example_path(route)
+        answers = {
+            method: getattr(client, method)(path, {}, content_type="application/json")
+            for method in ("get", "post", "put", "patch", "delete")
+        }
+        codes = {method: response.status_code for method, response in answers.items()}
+        assert set(codes.values()) <= {401, 405}, f"{name} {path} answered {codes}"
+        assert 401 in codes.values(), f"{name} {path} answered {codes}"
+        checked += 1
+    assert checked >= 15
 
 
 def test_sign_in_starts_a_new_session_and_reaches_home(personas: Personas) -> None:

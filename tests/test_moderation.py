@@ -344,3 +344,25 @@ def test_reports_count_the_agreed_ratings_and_not_the_moderators_audit(pair: Pai
     assert "Moderation and agreement" in body
     assert "Re-audit outcomes" in body
     assert "Audit quality" in body
+
+
+def test_the_api_keeps_the_blind_rule_too(pair: Pair) -> None:
+    from django.core.cache import cache
+
+    from tests.test_api import as_user
+
+    cache.clear()
+    bob = as_user(pair.world.bob)
+    # The first audit is beyond the moderator's reach through every API route.
+    assert bob.get(f"/api/v1/audits/{pair.first.public_id}").status_code == 404
+    listed = bob.get("/api/v1/audits").json()["results"]
+    assert str(pair.first.public_id) not in {a["id"] for a in listed}
+    moderation = bob.get(f"/api/v1/moderations/{pair.moderation.public_id}").json()
+    assert moderation["first_audit"] is None
+    assert moderation["moderation_audit"] == str(pair.second.public_id)
+    assert SECRET not in bob.get("/api/v1/moderations").content.decode()
+    # Once both are submitted, the moderator may read the first audit.
+    first, _ = _both_submitted(pair)
+    assert bob.get(f"/api/v1/audits/{first.public_id}").status_code == 200
+    moderation = bob.get(f"/api/v1/moderations/{pair.moderation.public_id}").json()
+    assert moderation["first_audit"] == str(first.public_id)

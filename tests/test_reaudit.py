@@ -306,3 +306,29 @@ def test_audit_quality_figures(world: World) -> None:
     assert "1 of 2 open actions" in page
     assert str(world.cal) in page
     assert "Audit quality" not in signed_in(world.cal).get("/assurance/").content.decode()
+
+
+def test_the_api_reads_a_reaudit_and_its_comparison_within_remit(world: World) -> None:
+    from django.core.cache import cache
+
+    from tests.test_api import as_user
+
+    cache.clear()
+    reaudit = _one_reaudit(world)
+    original = reaudit.original
+    _redo(reaudit, "Good")
+    reader = as_user(world.lead)
+    listed = reader.get("/api/v1/reaudits").json()
+    assert [r["id"] for r in listed["results"]] == [str(reaudit.public_id)]
+    detail = reader.get(f"/api/v1/reaudits/{reaudit.public_id}").json()
+    assert detail["original_audit"] == str(original.public_id)
+    assert detail["comparison"][-1]["domain"] == "Overall"
+    assert detail["comparison"][-1]["outcome"] == "Improved"  # Inadequate, then Good
+    assert {row["outcome"] for row in detail["comparison"]} <= {
+        "Improved",
+        "Unchanged",
+        "Declined",
+        "Not comparable",
+    }
+    outsider = as_user(world.practitioner)
+    assert outsider.get(f"/api/v1/reaudits/{reaudit.public_id}").status_code == 404

@@ -31,7 +31,7 @@ from qpa.cycles.selectors import (
 from qpa.notifications.selectors import notifications_for
 from tests.factories import PASSWORD
 from tests.remit_world import RemitWorld, build_remit_world
-from tests.test_access import ANONYMOUS_ALLOWED, _walk
+from tests.test_access import ANONYMOUS_ALLOWED, API_NAMESPACE, _walk
 
 ALL_ROLES = frozenset(Role)
 ADMIN = frozenset({Role.ADMINISTRATOR})
@@ -100,6 +100,9 @@ DECLARED: dict[str, Expect] = {
     "accounts:recovery-codes": Expect(ALL_ROLES, ok=_ok(200, 302)),
     "accounts:session-status": Expect(ALL_ROLES),
     "accounts:session-extend": Expect(ALL_ROLES, ok=_ok(405)),
+    "accounts:api-tokens": Expect(ALL_ROLES),
+    # POST only; a person's own tokens alone (tests/test_api.py).
+    "accounts:api-token-revoke": Expect(ALL_ROLES, ok=_ok(404, 405)),
     "tools:tool-list": Expect(ADMIN),
     "tools:tool-create": Expect(ADMIN),
     "tools:scale-list": Expect(ADMIN),
@@ -236,6 +239,8 @@ def _path(world: RemitWorld, route: str, obj: Model | None) -> str:
             values[converter] = _key(obj) if obj is not None else ""
     if "cases/imports/<uuid:public_id>" in route:
         values["<uuid:public_id>"] = str(world.import_run.public_id)
+    if "account/api-tokens/<uuid:public_id>" in route:
+        values["<uuid:public_id>"] = "00000000-0000-4000-8000-000000000000"
     if "reports/benchmarks/<uuid:public_id>" in route:
         values["<uuid:public_id>"] = "00000000-0000-4000-8000-000000000000"
     if "cases/teams/<uuid:public_id>" in route:
@@ -247,7 +252,13 @@ def _path(world: RemitWorld, route: str, obj: Model | None) -> str:
 
 
 def _routes() -> dict[str, str]:
-    return {name: route for name, route in _walk(get_resolver()) if name not in ANONYMOUS_ALLOWED}
+    """Every page a signed-in person may ask for. The REST API is answered by tokens,
+    not sessions: tests/test_api.py tries every object endpoint in and out of remit."""
+    return {
+        name: route
+        for name, route in _walk(get_resolver())
+        if name not in ANONYMOUS_ALLOWED and not name.startswith(API_NAMESPACE)
+    }
 
 
 def test_every_url_is_declared() -> None:

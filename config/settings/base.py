@@ -24,12 +24,6 @@ QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)
 
-# Assurance (docs/moderation.md, docs/reaudit.md): the share of each cycle moderated, and
-# the worst overall rank a re-audit may give for the case to leave the re-audit pool
-# (0: the rating just above the scale's inadequate line, e.g. Adequate).
-QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
-QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
-
 # How long closed cases and their audits are kept (`qpa purge`, docs/data-protection.md).
 # The council's retention schedule decides; the defaults follow common ones: 35 years
 # after a child protection case closes, to a looked-after child's 75th birthday, else 7.
@@ -38,6 +32,12 @@ QPA_RETENTION_CHILD_PROTECTION_YEARS = env_int(
     "QPA_RETENTION_CHILD_PROTECTION_YEARS", 35, minimum=1
 )
 QPA_RETENTION_LOOKED_AFTER_AGE = env_int("QPA_RETENTION_LOOKED_AFTER_AGE", 75, minimum=18)
+
+# Assurance (docs/moderation.md, docs/reaudit.md): the share of each cycle moderated, and
+# the worst overall rank a re-audit may give for the case to leave the re-audit pool
+# (0: the rating just above the scale's inadequate line, e.g. Adequate).
+QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
+QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "qpa.actions",
     "qpa.reports",
     "qpa.assurance",
+    "qpa.api",
 ]
 
 MIDDLEWARE = [
@@ -245,3 +246,7 @@ LOGGING: dict[str, Any] = {
 }
 
 FORM_RENDERER = "qpa.core.forms.GovukFormRenderer"
+
+# API requests a minute per personal token (docs/api.md). Counted in the default cache:
+# with several application servers set CACHES to a shared cache (Redis, Memcached).
+QPA_API_RATE_LIMIT_PER_MINUTE = env_int("QPA_API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)

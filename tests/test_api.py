@@ -1,0 +1,435 @@
+"""The REST API: personal tokens (hashed, scoped, expiring, revocable), the web's remit
+(out of remit is 404), optimistic locking (409), idempotent submission, rate limits,
+JSON problems, and 401 for anyone without a token."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from qpa.accounts.models import User
+from qpa.actions import services as action_services
+from qpa.actions.models import Action, ActionStatus
+from qpa.api.api import api
+from qpa.api.models import ApiToken, TokenScope
+from qpa.api.services import api_token_create, api_token_revoke
+from qpa.audits.models import Audit, AuditChange, AuditStatus, ChangeKind
+from qpa.core.models import Event
+from qpa.cycles.models import Allocation
+from tests import test_audit_form
+from tests.conftest import signed_in
+from tests.cycles_helpers import World
+from tests.test_audit_form import allocate, completed, cp_case, started, submit
+
+world = test_audit_form.world  # the shared fixture
+
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    cache.clear()
+
+
+def token_for(user: User, scope: str = TokenScope.WRITE, days: int = 90) -> str:
+    return api_token_create(acting_user=user, name="Test", scope=scope, days=days).secret
+
+
+def client_for(secret: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def as_user(user: User, scope: str = TokenScope.WRITE) -> Client:
+    return client_for(token_for(user, scope))
+
+
+@dataclass
+class Scene:
+    world: World
+    draft: Audit  # cal's draft of a CP One case
+    submitted: Audit  # cal's submitted inadequate audit of the same case
+    action: Action  # on the submitted audit, owned by amy
+    allocation: Allocation  # cal's allocation, not yet started
+
+    @property
+    def cycle_id(self) -> uuid.UUID:
+        return self.allocation.sampled_case.cycle.public_id
+
+
+@pytest.fixture
+def scene(world: World) -> Scene:
+    submitted = submit(completed(started(world), overall="Inadequate"))
+    action = action_services.action_create(
+        acting_user=world.head,
+        audit=submitted,
+        description="See the child alone within 5 days.",
+        owner=world.amy,
+        due_date=timezone.localdate() + timedelta(days=14),
+    )
+    return Scene(
+        world=world,
+        draft=started(world),
+        submitted=submitted,
+        action=action,
+        allocation=allocate(world, auditor=world.cal, case=cp_case(world)),
+    )
+
+
+# --- Tokens --------------------------------------------------------------------------
+
+
+def test_a_token_is_stored_only_as_its_sha256_hash_and_a_short_prefix(world: World) -> None:
+    made = api_token_create(acting_user=world.cal, name="Power BI", scope=TokenScope.READ)
+    row = ApiToken.objects.get()
+    assert row.token_hash == hashlib.sha256(made.secret.encode()).hexdigest()
+    assert row.prefix == made.secret[:12] and len(made.secret) > 40
+    stored = [str(v) for v in ApiToken.objects.values().get().values()]
+    assert not any(made.secret in value for value in stored)
+    assert row.expires_at - timezone.now() > timedelta(days=89)
+    assert client_for(made.secret).get(f"{API}/cases").status_code == 200
+    assert client_for(made.secret[:-1] + "x").get(f"{API}/cases").status_code == 401
+
+
+def test_a_token_lasts_at_most_a_year(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        api_token_create(acting_user=world.cal, name="Too long", scope="write", days=366)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_read_token_cannot_write_and_a_write_token_can(scene: Scene) -> None:
+    body = {"allocation": str(scene.allocation.public_id)}
+    read = as_user(scene.world.cal, TokenScope.READ)
+    refused = read.post(f"{API}/audits", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "read only" in refused.json()["detail"]
+    assert not Audit.objects.filter(allocation=scene.allocation).exists()
+    assert read.get(f"{API}/audits/{scene.draft.public_id}").status_code == 200
+    write = as_user(scene.world.cal, TokenScope.WRITE)
+    made = write.post(f"{API}/audits", body, content_type="application/json")
+    assert made.status_code == 201
+    assert Audit.objects.filter(allocation=scene.allocation).exists()
+
+
+@pytest.mark.parametrize("how", ["expired", "revoked", "disabled"])
+def test_a_dead_token_is_refused_with_401(world: World, how: str) -> None:
+    secret = token_for(world.cal)
+    client = client_for(secret)
+    assert client.get(f"{API}/cases").status_code == 200
+    token = ApiToken.objects.get()
+    if how == "expired":
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    elif how == "revoked":
+        api_token_revoke(acting_user=world.cal, token=token)
+    else:
+        User.objects.filter(pk=world.cal.pk).update(is_active=False)
+    response = client.get(f"{API}/cases")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["status"] == 401
+
+
+def test_a_person_makes_a_token_on_their_profile_page_and_sees_it_once(world: World) -> None:
+    browser = signed_in(world.cal)
+    assert browser.get("/account/api-tokens/").status_code == 200
+    made = browser.post(
+        "/account/api-tokens/", {"name": "Case system", "scope": "read", "days": "30"}
+    )
+    assert made.status_code == 200
+    secret = re.search(r"qpa_[A-Za-z0-9_-]{40,}", made.content.decode())
+    assert secret is not None
+    listing = browser.get("/account/api-tokens/").content.decode()
+    assert secret.group(0) not in listing
+    assert ApiToken.objects.get().prefix in listing
+    assert client_for(secret.group(0)).get(f"{API}/cases").status_code == 200
+
+
+def test_a_person_revokes_their_own_token_but_not_someone_elses(world: World) -> None:
+    secret = token_for(world.cal)
+    token = ApiToken.objects.get()
+    other = signed_in(world.amy).post(f"/account/api-tokens/{token.public_id}/revoke/")
+    assert other.status_code == 404
+    assert client_for(secret).get(f"{API}/cases").status_code == 200
+    own = signed_in(world.cal).post(f"/account/api-tokens/{token.public_id}/revoke/")
+    assert own.status_code == 302
+    assert client_for(secret).get(f"{API}/cases").status_code == 401
+
+
+def test_bad_token_form_input_is_refused_and_nothing_saved(world: World) -> None:
+    browser = signed_in(world.cal)
+    response = browser.post("/account/api-tokens/", {"name": "", "scope": "admin", "days": "999"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+# --- Anonymous callers ---------------------------------------------------------------
+
+
+def _operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema(path_prefix=f"{API}/")
+    found = []
+    for path, item in schema["paths"].items():
+        for method in item:
+            found.append(
+                (
+                    method,
+                    re.sub(r"\{position\}", "1", re.sub(r"\{\w+_id\}", str(uuid.uuid4()), path)),
+                )
+            )
+    return found
+
+
+def test_every_operation_answers_401_without_a_token(scene: Scene) -> None:
+    operations = _operations()
+    assert len(operations) >= 15
+    browser_session = signed_in(scene.world.cal)  # a session is not a token
+    for method, path in operations:
+        for client in (Client(), browser_session, client_for("qpa_not-a-real-token")):
+            response = getattr(client, method)(path, {}, content_type="application/json")
+            assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+            assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_schema_and_its_documentation_need_a_session_or_a_token(world: World) -> None:
+    for path in (f"{API}/openapi.json", f"{API}/docs", f"{API}/"):
+        assert Client().get(path).status_code == 401, path
+    schema = client_for(token_for(world.cal)).get(f"{API}/openapi.json")
+    assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.")
+    docs = signed_in(world.cal).get(f"{API}/docs")
+    assert docs.status_code == 200
+    page = docs.content.decode()
+    assert "PUT /api/v1/audits/{audit_id}/domains/{position}" in page
+    assert "<script" not in page.split("</main>")[0].split("<main")[1]
+    assert "unsafe-inline" not in docs["Content-Security-Policy"]
+
+
+# --- Remit ---------------------------------------------------------------------------
+
+
+def _object_requests(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
+    draft, action = scene.draft, scene.action
+    return [
+        ("get", f"{API}/cases/{draft.case.public_id}", {}),
+        ("get", f"{API}/cycles/{scene.cycle_id}", {}),
+        ("get", f"{API}/allocations/{scene.allocation.public_id}", {}),
+        ("get", f"{API}/audits/{draft.public_id}", {}),
+        ("post", f"{API}/audits", {"allocation": str(scene.allocation.public_id)}),
+        ("put", f"{API}/audits/{draft.public_id}/domains/1", {"version": draft.version}),
+        ("put", f"{API}/audits/{draft.public_id}/overall", {"version": draft.version}),
+        (
+            "post",
+            f"{API}/audits/{draft.public_id}/submit",
+            {"version": draft.version, "token": str(uuid.uuid4())},
+        ),
+        ("get", f"{API}/actions/{action.public_id}", {}),
+        ("patch", f"{API}/actions/{action.public_id}", {"status": "in_progress"}),
+    ]
+
+
+def test_every_object_endpoint_answers_404_out_of_remit(scene: Scene) -> None:
+    bob = as_user(scene.world.bob)  # an auditor of CP Two: none of this is his
+    events_before = Event.objects.filter(action="access.denied").count()
+    for method, path, body in _object_requests(scene):
+        response = getattr(bob, method)(path, body, content_type="application/json")
+        assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+        assert response.json()["title"] == "Not found"
+    denied = Event.objects.filter(action="access.denied", actor_username="bob").count()
+    assert denied - events_before == len(_object_requests(scene))
+    assert Audit.objects.get(pk=scene.draft.pk).version == scene.draft.version
+    assert Action.objects.get(pk=scene.action.pk).status == ActionStatus.OPEN
+
+
+def test_in_remit_the_same_reads_answer_and_are_recorded(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    lead = as_user(scene.world.lead)  # runs cycles: sees every cycle
+    assert lead.get(f"{API}/cycles/{scene.cycle_id}").status_code == 200
+    case = cal.get(f"{API}/cases/{scene.draft.case.public_id}")
+    assert case.status_code == 200 and case.json()["child_id"] == scene.draft.case.child_id
+    viewed = Event.objects.filter(action="case.viewed").latest("seq")
+    assert (viewed.actor_username, viewed.child_id) == ("cal", scene.draft.case.child_id)
+    listing = cal.get(f"{API}/audits", {"status": "draft"})
+    assert listing.status_code == 200
+    assert {a["id"] for a in listing.json()["results"]} == {str(scene.draft.public_id)}
+    assert Event.objects.filter(action="audits.listed", actor_username="cal").exists()
+    amy = as_user(scene.world.amy)
+    assert amy.get(f"{API}/actions/{scene.action.public_id}").status_code == 200
+    assert Event.objects.filter(action="action.viewed", actor_username="amy").exists()
+
+
+def test_a_practitioner_reads_submitted_audits_of_their_cases_never_drafts(scene: Scene) -> None:
+    petra = as_user(scene.world.practitioner)
+    assert petra.get(f"{API}/audits/{scene.submitted.public_id}").status_code == 200
+    assert petra.get(f"{API}/audits/{scene.draft.public_id}").status_code == 404
+
+
+def test_someone_in_remit_who_is_not_the_auditor_cannot_change_the_audit(scene: Scene) -> None:
+    head = as_user(scene.world.head)  # Head of Service for the case's area
+    path = f"{API}/audits/{scene.draft.public_id}/overall"
+    response = head.put(path, {"version": scene.draft.version}, content_type="application/json")
+    assert response.status_code == 403
+    assert Audit.objects.get(pk=scene.draft.pk).version == scene.draft.version
+
+
+# --- Saving, conflicts and submission ------------------------------------------------
+
+
+def test_starting_twice_gives_the_same_draft(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    body = {"allocation": str(scene.allocation.public_id)}
+    first = cal.post(f"{API}/audits", body, content_type="application/json")
+    again = cal.post(f"{API}/audits", body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Audit.objects.filter(allocation=scene.allocation).count() == 1
+
+
+def test_a_save_from_a_stale_version_answers_409_with_the_current_version(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    path = f"{API}/audits/{scene.draft.public_id}/domains/1"
+    start = scene.draft.version
+    body = {"version": start, "rating": "Good", "evidence": "Seen alone."}
+    first = cal.put(path, body, content_type="application/json")
+    assert first.status_code == 200 and first.json()["version"] == start + 1
+    assert first.json()["domains"][0]["evidence"] == "Seen alone."
+    stale = cal.put(path, {**body, "evidence": "Overwrite?"}, content_type="application/json")
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == start + 1 and stale.json()["code"] == "conflict"
+    assert Audit.objects.get(pk=scene.draft.pk).domain_ratings.get().evidence == "Seen alone."
+
+
+def test_a_save_without_a_version_is_refused_with_400(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    path = f"{API}/audits/{scene.draft.public_id}/overall"
+    for body in ({}, {"version": None}, {"version": 0}, {"version": "two"}):
+        response = cal.put(
+            path, {**body, "overall_rationale": "x"}, content_type="application/json"
+        )
+        assert response.status_code == 400, body
+        assert response["Content-Type"] == "application/problem+json"
+    assert Audit.objects.get(pk=scene.draft.pk).version == scene.draft.version
+
+
+def test_ratings_must_be_of_the_tools_scale(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    path = f"{API}/audits/{scene.draft.public_id}/overall"
+    body = {"version": scene.draft.version, "overall_rating": "Brilliant"}
+    response = cal.put(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "overall_rating"
+
+
+def test_submitting_twice_with_the_same_token_submits_once(scene: Scene) -> None:
+    audit = completed(scene.draft)
+    cal = as_user(scene.world.cal)
+    path = f"{API}/audits/{audit.public_id}/submit"
+    body = {"version": audit.version, "token": str(uuid.uuid4())}
+    first = cal.post(path, body, content_type="application/json")
+    again = cal.post(path, body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()["status"] == again.json()["status"] == AuditStatus.SUBMITTED
+    assert AuditChange.objects.filter(audit=audit, kind=ChangeKind.SUBMITTED).count() == 1
+    other = cal.post(path, {**body, "token": str(uuid.uuid4())}, content_type="application/json")
+    assert other.status_code == 409 and other.json()["code"] == "locked"
+
+
+def test_an_incomplete_audit_is_refused_with_what_is_missing(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    body = {"version": scene.draft.version, "token": str(uuid.uuid4())}
+    response = cal.post(
+        f"{API}/audits/{scene.draft.public_id}/submit", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "Complete" in response.json()["detail"]
+    assert Audit.objects.get(pk=scene.draft.pk).status == AuditStatus.DRAFT
+
+
+def test_the_owner_moves_an_action_on_and_completes_it_with_evidence(scene: Scene) -> None:
+    amy = as_user(scene.world.amy)
+    path = f"{API}/actions/{scene.action.public_id}"
+    moved = amy.patch(path, {"status": "in_progress"}, content_type="application/json")
+    assert moved.status_code == 200 and moved.json()["status"] == "in_progress"
+    bare = amy.patch(path, {"status": "completed"}, content_type="application/json")
+    assert bare.status_code == 400
+    done = amy.patch(
+        path,
+        {"status": "completed", "evidence": "Seen on 3 December."},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert Event.objects.filter(action="action.completed", actor_username="amy").exists()
+
+
+def test_malformed_json_is_a_400_problem(scene: Scene) -> None:
+    cal = as_user(scene.world.cal)
+    response = cal.put(
+        f"{API}/audits/{scene.draft.public_id}/overall",
+        "{not json",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+# --- Rate limits ---------------------------------------------------------------------
+
+
+def test_past_the_rate_limit_a_token_gets_429_with_retry_after(world: World, settings: Any) -> None:
+    settings.QPA_API_RATE_LIMIT_PER_MINUTE = 3
+    busy, other = as_user(world.cal), as_user(world.cal)
+    for _ in range(3):
+        assert busy.get(f"{API}/cases").status_code == 200
+    limited = busy.get(f"{API}/cases")
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 60
+    assert limited.json()["retry_after"] == int(limited["Retry-After"])
+    assert other.get(f"{API}/cases").status_code == 200  # per token, not per person
+
+
+# --- Reports -------------------------------------------------------------------------
+
+
+def test_the_report_summary_is_exactly_the_reports_json_contract(scene: Scene) -> None:
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from qpa.reports.summary import parse_month, report_summary
+
+    lead = as_user(scene.world.lead)  # an Assistant Director reads reports
+    response = lead.get(f"{API}/reports/summary", {"from": "2026-04", "to": "2027-03"})
+    assert response.status_code == 200
+    expected = report_summary(period_from=parse_month("2026-04"), period_to=parse_month("2027-03"))
+    assert response.json() == json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+
+
+def test_the_report_summary_refuses_bad_periods_and_other_roles(scene: Scene) -> None:
+    lead = as_user(scene.world.lead)
+    for period in ({"from": "2026-13", "to": "2027-03"}, {"from": "2027-03", "to": "2026-04"}, {}):
+        response = lead.get(f"{API}/reports/summary", period)
+        assert response.status_code == 400, period
+    cal = as_user(scene.world.cal)  # an auditor reads no reports on the web either
+    period = {"from": "2026-04", "to": "2027-03"}
+    assert cal.get(f"{API}/reports/summary", period).status_code == 403
+
+
+def test_a_token_needs_no_session_and_the_mfa_step_does_not_redirect_it(
+    world: World, settings: Any
+) -> None:
+    settings.QPA_MFA_REQUIRED = True
+    client = as_user(world.cal)
+    response = client.get(f"{API}/cases")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    # A session that has passed only the password step is still sent to its second step.
+    assert signed_in(world.cal).get("/")["Location"].startswith("/sign-in/")
