@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -316,7 +317,10 @@ def install_triggers(connection: BaseDatabaseWrapper) -> None:
         connection.vendor
     )
     if statements is None:
-        raise NotImplementedError(f"No event-log triggers for {connection.vendor}.")
+        raise ImproperlyConfigured(
+            "QPA runs on SQLite or PostgreSQL; it has no event-log triggers for "
+            f"{connection.vendor}."
+        )
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
