@@ -487,6 +487,11 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 "4",
                 "--worker-class",
                 "gthread",
+                # Longer than a person's pause between requests, as behind a load balancer
+                # (docs/deployment.md): gunicorn's 2 s default closes idle connections just
+                # as clients reuse them ("Remote end closed connection without response").
+                "--keep-alive",
+                "30",
                 "--certfile",
                 str(cert),
                 "--keyfile",
@@ -578,7 +583,7 @@ def main() -> None:
         "benchmark": "web_load",
         "users": args.users,
         "duration_seconds": args.duration,
-        "gunicorn": f"{args.workers} gthread workers x 4 threads, TLS",
+        "gunicorn": f"{args.workers} gthread workers x 4 threads, keep-alive 30 s, TLS",
         "machine": (
             f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
