@@ -21,20 +21,11 @@ from qpa.audits.models import AuditStatus
 from qpa.audits.selectors import audits_visible_to
 from qpa.audits.services import audit_severity
 from qpa.core.events import record_view
+from qpa.core.forms import add_validation_error
 
 
 def _acting(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _action_for(request: HttpRequest, public_id: uuid.UUID) -> Action:
@@ -79,7 +70,7 @@ def action_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         try:
             services.action_create(acting_user=_acting(request), audit=audit, **form.cleaned_data)
         except ValidationError as error:
-            _errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, "Action added. Its owner has been told.")
             return redirect(audit)
@@ -134,7 +125,7 @@ def action_complete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 acting_user=user, action=action, evidence=form.cleaned_data["evidence"]
             )
         except ValidationError as error:
-            _errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, "Action completed.")
             return redirect(action)

@@ -29,6 +29,7 @@ from qpa.assurance.selectors import (
 )
 from qpa.audits.models import AuditStatus
 from qpa.core.events import record_view
+from qpa.core.forms import add_validation_error
 from qpa.cycles.models import Cycle, CycleStatus
 
 EVERYONE_BUT_PRACTITIONERS = (
@@ -48,18 +49,6 @@ def _acting(request: HttpRequest) -> User:
 
 def _is_manager(user: User) -> bool:
     return user.role in ASSURANCE_MANAGERS
-
-
-def _form_errors_from(
-    form: ReAuditDrawForm | ModerationDrawForm | AgreeForm, error: ValidationError
-) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @assurance_users
@@ -119,7 +108,7 @@ def reaudit_list(request: HttpRequest) -> HttpResponse:
                     share=share / 100 if share is not None else None,
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_validation_error(form, error)
             else:
                 drawn = draw.reaudits.count()
                 messages.success(
@@ -198,7 +187,7 @@ def moderation_list(request: HttpRequest) -> HttpResponse:
                     share_percent=form.cleaned_data["share_percent"],
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_validation_error(form, error)
             else:
                 drawn = draw.moderations.count()
                 messages.success(
@@ -280,7 +269,7 @@ def moderation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                     overall=form.agreed(rows[-1]),
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_validation_error(form, error)
             else:
                 messages.success(request, "Agreed ratings recorded. Reports now count them.")
                 return redirect(moderation)

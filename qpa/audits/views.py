@@ -25,6 +25,7 @@ from qpa.cases import imports
 from qpa.cases.forms import PastAuditsUploadForm
 from qpa.cases.models import ImportKind
 from qpa.core.events import record_view
+from qpa.core.forms import add_validation_error
 from qpa.cycles.selectors import my_allocations
 from qpa.tools.models import AuditTool, Rating
 
@@ -144,16 +145,6 @@ def _no_version(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"status": "rejected", "message": message}, status=400)
     return render(request, "audits/rejected.html", {"message": message}, status=400)
-
-
-def _form_errors_from(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _saved(request: HttpRequest, audit: Audit, next_url: str) -> HttpResponse:
@@ -361,7 +352,7 @@ def audit_domain(request: HttpRequest, public_id: uuid.UUID, position: int) -> H
                     context={"form": form, "domain": domain, "position": position},
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_validation_error(form, error)
             else:
                 return _saved(request, saved, request.path)
         if _wants_json(request):
@@ -454,7 +445,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     context={"form": form, "overall": True},
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                add_validation_error(form, error)
             else:
                 return _saved(request, saved, request.path)
         if _wants_json(request):
@@ -545,7 +536,7 @@ def audit_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 acting_user=_acting(request), audit=audit, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, "Audit reopened. Its auditor has been told why.")
             return redirect(audit)
@@ -577,7 +568,7 @@ def audit_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 acting_user=_acting(request), audit=audit, text=form.cleaned_data["text"]
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, "Your reply has been saved. It is shown with the audit.")
             return redirect(audit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import Input
 
@@ -64,3 +65,15 @@ class GovukForm(GovukFormMixin, forms.Form):
 
 class GovukModelForm(GovukFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     pass
+
+
+def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Shows a service's ValidationError on the form: each message on its field when the
+    form has one, otherwise at the top of the error summary."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for text in error.messages:
+            form.add_error(None, text)

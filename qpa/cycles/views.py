@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
 from qpa.core.events import record_view
-from qpa.core.forms import GovukForm
+from qpa.core.forms import GovukForm, add_validation_error
 from qpa.cycles import forms as cycle_forms
 from qpa.cycles import services
 from qpa.cycles.models import (
@@ -52,16 +52,6 @@ SESSION_KEY = "cycles:new-cycle"
 
 def _acting(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _cycle(request: HttpRequest, cycle_id: UUID) -> Cycle:
@@ -109,7 +99,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
                 exclude_audited_within_months=data["exclude_audited_within_months"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"The sampling plan {plan.name} is saved.")
             return redirect(plan)
@@ -384,7 +374,7 @@ def cycle_draw(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         try:
             services.sample_draw(acting_user=_acting(request), cycle=cycle)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, "The sample is drawn. Check it, then allocate it.")
             return redirect("cycles:cycle-report", cycle_id=cycle.public_id)
@@ -484,7 +474,7 @@ def cycle_allocate(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         try:
             created = services.allocation_create(acting_user=_acting(request), cycle=cycle)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"{len(created)} cases allocated to auditors.")
             return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)
@@ -529,7 +519,7 @@ def sample_replace(request: HttpRequest, sampled_id: UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(
                 request, f"{sampled.case} is replaced by {replacement.case}, drawn at random."
@@ -568,7 +558,7 @@ def allocation_reassign(request: HttpRequest, allocation_id: UUID) -> HttpRespon
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(
                 request,
@@ -639,7 +629,7 @@ def sample_hand_pick(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"{picked.case} is added to the sample as a hand-pick.")
             return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.core.forms import add_validation_error
 from qpa.tools import services
 from qpa.tools.forms import (
     CrosswalkForm,
@@ -27,16 +28,6 @@ administrators_only = role_required(Role.ADMINISTRATOR)
 
 def _acting(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _form_errors_from(form: object, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)  # type: ignore[attr-defined]
-    else:
-        for message in error.messages:
-            form.add_error(None, message)  # type: ignore[attr-defined]
 
 
 @administrators_only
@@ -108,7 +99,7 @@ def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
                 acting_user=_acting(request), tool=tool, spec=_domain_spec(form.cleaned_data)
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"Domain added. The tool is now at version {version.number}.")
             return redirect(tool)
@@ -151,7 +142,7 @@ def domain_edit(request: HttpRequest, slug: str, position: int) -> HttpResponse:
                 spec=_domain_spec(form.cleaned_data),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"Domain saved. The tool is now at version {version.number}.")
             return redirect(tool)
@@ -208,7 +199,7 @@ def scale_create(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"{scale.name} created.")
             return redirect(scale)
@@ -256,7 +247,7 @@ def scale_lines(request: HttpRequest, slug: str) -> HttpResponse:
                 inadequate_or_worse_rank=count - form.cleaned_data["inadequate_or_worse"] + 1,
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_error(form, error)
         else:
             messages.success(request, f"The lines of {scale.name} are saved.")
             return redirect(scale)
