@@ -1,5 +1,7 @@
 """The test suite: base settings with a fast password hasher."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
@@ -16,3 +18,8 @@ STORAGES = {
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# One test database file per run, so that two runs in one checkout (a developer's and an
+# editor's, say) never share a SQLite file; PostgreSQL runs name theirs in DATABASE_URL.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(DATA_DIR / f"test-{os.getpid()}.sqlite3")  # noqa: F405
