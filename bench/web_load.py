@@ -64,7 +64,7 @@ def setup(users: int, spec_path: Path) -> None:
     from qpa.accounts.models import Role, User
     from qpa.audits import services as audit_services
     from qpa.cases.models import Case, CaseStatus
-    from qpa.core.demo import build_demo
+    from qpa.demo.council import build_demo
     from qpa.cycles.models import (
         Allocation,
         Cycle,

@@ -4,6 +4,8 @@ from qpa.api.api import api
 
 urlpatterns = [
     path("", include("qpa.core.urls")),
+    path("", include("qpa.home.urls")),
+    path("", include("qpa.dataprotection.urls")),
     path("", include("qpa.accounts.urls")),
     path("tools/", include("qpa.tools.urls")),
     path("cases/", include("qpa.cases.urls")),

@@ -15,15 +15,15 @@ from django.db import connection
 
 from qpa.accounts.models import Role
 from qpa.core import events
-from qpa.core.backups import (
+from qpa.core.events import event_record
+from qpa.core.models import Event
+from qpa.dataprotection.backups import (
     Snapshot,
     live_snapshot,
     postgresql_connect,
     postgresql_snapshot,
     sqlite_snapshot,
 )
-from qpa.core.events import event_record
-from qpa.core.models import Event
 from tests.factories import CaseFactory, UserFactory, submitted_audit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,10 +7,12 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from django.core.management import CommandError, call_command
 
+from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.cases.models import Case, CaseStatus
-from qpa.core.demo import DemoDataExists, build_demo
+from qpa.demo.council import DemoDataExists, build_demo
 
 TODAY = date(2026, 11, 26)
 
@@ -71,3 +73,12 @@ def test_demo_data_refuses_a_database_that_holds_cases() -> None:
     build_demo(today=TODAY)
     with pytest.raises(DemoDataExists):
         build_demo(today=TODAY)
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_outside_the_demo_settings_and_creates_nothing(settings):
+    settings.QPA_DEMO_MODE = False
+    with pytest.raises(CommandError, match="only under the demo settings"):
+        call_command("demo-data")
+    assert not Case.objects.exists()
+    assert not User.objects.exists()

@@ -6,7 +6,7 @@ import pytest
 from django.db.utils import OperationalError
 from django.test import Client
 
-from qpa.core import views as core_views
+from qpa.home import views as core_views
 from tests.conftest import Personas
 
 

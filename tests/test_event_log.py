@@ -342,7 +342,7 @@ def test_the_log_cannot_be_changed_through_the_web(personas: Personas) -> None:
     client = signed_in(personas.admin)
     assert client.post("/events/").status_code == 405
     routes = [(name, route) for name, route in _walk(get_resolver()) if route.startswith("events")]
-    assert routes == [("core:event-list", "events/")]
+    assert routes == [("dataprotection:event-list", "events/")]
 
 
 def test_administrators_search_by_person_action_child_and_date(personas: Personas) -> None:

@@ -17,7 +17,7 @@ from qpa.audits.models import Audit, DomainRating
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record, events_about_child, verify_event_log
 from qpa.core.models import Event
-from qpa.core.retention import add_years, retention_of
+from qpa.dataprotection.retention import add_years, retention_of
 from tests.conftest import Personas, signed_in
 from tests.factories import CaseFactory, submitted_audit
 

@@ -92,8 +92,8 @@ DRAFT = {
 SUBMITTED = {"kind": "submitted", "oracle": audits_visible_to}
 
 DECLARED: dict[str, Expect] = {
-    "core:home": Expect(ALL_ROLES),
-    "core:event-list": Expect(ADMIN),
+    "home:home": Expect(ALL_ROLES),
+    "dataprotection:event-list": Expect(ADMIN),
     "accounts:mfa-verify": Expect(ALL_ROLES, ok=_ok(200, 302)),
     "accounts:mfa-enrol": Expect(ALL_ROLES, ok=_ok(200, 302)),
     "accounts:password-change": Expect(ALL_ROLES),

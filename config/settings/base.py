@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "qpa.reports",
     "qpa.assurance",
     "qpa.api",
+    "qpa.home",
+    "qpa.demo",
+    "qpa.dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "qpa.core.context_processors.shell",
+                "qpa.home.context_processors.shell",
                 "qpa.accounts.context_processors.session_timeout",
             ],
         },
@@ -135,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign-in"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 
 # Axes counts failed sign-ins; the password and OpenID Connect backends follow it.

@@ -8,21 +8,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from qpa.core.network import client_address
+
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address axes counts failures against.
-
-    Behind the load balancer (QPA_BEHIND_PROXY) the client's address is the last one the
-    balancer appended to X-Forwarded-For; earlier entries come from the client and could
-    be forged to dodge the lock-out. Otherwise it is the connection's own address.
-    """
-    if settings.QPA_BEHIND_PROXY:
-        header: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        forwarded = [part.strip() for part in header.split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    address: str | None = request.META.get("REMOTE_ADDR")
-    return address
+    """The address axes counts failures against (qpa.core.network)."""
+    return client_address(request)
 
 
 def locked_out(

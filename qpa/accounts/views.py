@@ -67,7 +67,7 @@ def _next_url(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("core:home")
+    return reverse("home:home")
 
 
 def _with_next(name: str, next_url: str) -> str:
@@ -149,7 +149,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "accounts/recovery_codes_new.html",
-            {"codes": codes, "next": reverse("core:home"), "enrolled": False},
+            {"codes": codes, "next": reverse("home:home"), "enrolled": False},
         )
     unused = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
     return render(request, "accounts/recovery_codes.html", {"unused": unused})
@@ -158,7 +158,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 class ChangePasswordView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = ChangePasswordForm
-    success_url = reverse_lazy("core:home")
+    success_url = reverse_lazy("home:home")
 
     def form_valid(self, form: ChangePasswordForm) -> HttpResponse:
         response = super().form_valid(form)

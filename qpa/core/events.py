@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from qpa.core.models import Event
+from qpa.core.network import client_address
 
 GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key that serialises writers of the log ("QPAEVNT").
@@ -165,9 +166,7 @@ def request_id_of(request: HttpRequest) -> str:
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address, found as the lock-out finds it (QPA_BEHIND_PROXY)."""
-    from qpa.accounts.lockout import client_ip as address
-
-    value = str(address(request) or "").strip()
+    value = str(client_address(request) or "").strip()
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

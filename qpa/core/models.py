@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 
 
@@ -75,9 +76,6 @@ class Event(models.Model):
 
     @property
     def actor_role_label(self) -> str:
-        from qpa.accounts.models import Role
-
-        try:
-            return str(Role(self.actor_role).label)
-        except ValueError:
-            return self.actor_role
+        # The role's label from the user model's choices: core imports no QPA app.
+        labels = dict(get_user_model()._meta.get_field("role").choices or [])
+        return str(labels.get(self.actor_role, self.actor_role))

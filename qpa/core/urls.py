@@ -5,7 +5,5 @@ from qpa.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("health/", views.health, name="health"),
-    path("events/", views.event_list, name="event-list"),
 ]

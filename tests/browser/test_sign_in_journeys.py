@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from qpa.core.demo import DEMO_PASSWORD, SIGN_INS, build_demo
+from qpa.demo.council import DEMO_PASSWORD, SIGN_INS, build_demo
 from tests.browser.conftest import assert_accessible
 
 pytestmark = [

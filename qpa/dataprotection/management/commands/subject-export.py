@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qpa.core.events import event_record
-from qpa.core.subject_access import subject_export
+from qpa.dataprotection.subject_access import subject_export
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from qpa.core.retention import PurgeReport, purge
+from qpa.dataprotection.retention import PurgeReport, purge
 
 
 class Command(BaseCommand):

@@ -27,6 +27,7 @@ from qpa.audits.models import Audit, DomainRating
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record
 from qpa.cycles.models import Allocation, SampledCase
+from qpa.reports.services import report_aggregates_refresh
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,6 @@ def purge(*, today: date, apply: bool, acting_user: Any = None) -> PurgeReport:
 
 def _delete_case(case: Case) -> dict[str, int]:
     """Audit.case and the sampling records protect the case: delete them first."""
-    from qpa.reports.services import report_aggregates_refresh
-
     audit_ids = list(Audit.objects.filter(case=case).values_list("pk", flat=True))
     deleted: dict[str, int] = {}
     for queryset in (

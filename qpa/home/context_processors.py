@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from qpa.core.navigation import navigation_for
+from qpa.home.navigation import navigation_for
 from qpa.organisation.selectors import council_name
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qpa.cases.models import Case
-from qpa.core.demo import DEMO_PASSWORD, SIGN_INS, DemoDataExists, build_demo
+from qpa.demo.council import DEMO_PASSWORD, SIGN_INS, DemoDataExists, build_demo
 
 
 class Command(BaseCommand):
@@ -20,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's accounts share a published password: never on a real service.
+        if not settings.QPA_DEMO_MODE:
+            raise CommandError(
+                "qpa demo-data runs only under the demo settings "
+                "(DJANGO_SETTINGS_MODULE=config.settings.demo): nothing was created."
+            )
         if options["if_empty"] and Case.objects.exists():
             self.stdout.write("The database already holds cases: demo data left as it is.")
         else:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qpa.cases.models import Case
-from qpa.core.retention import case_legal_hold_set
+from qpa.dataprotection.retention import case_legal_hold_set
 
 
 class Command(BaseCommand):

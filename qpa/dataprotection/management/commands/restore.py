@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from qpa.core.backups import BackupError, describe, restore
+from qpa.dataprotection.backups import BackupError, describe, restore
 
 
 class Command(BaseCommand):

@@ -1,0 +1,2 @@
+"""Data protection: subject access, retention and legal holds, backups, and the event
+log's search page."""

@@ -1,0 +1,1 @@
+"""The fictional demo council, built for `make run` and the tests."""

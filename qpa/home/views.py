@@ -1,0 +1,80 @@
+"""Each role's home page: what needs doing now, gathered from every app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import acting_user
+from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
+from qpa.core.events import record_view
+from qpa.cycles.models import AllocationStatus
+from qpa.cycles.selectors import my_allocations
+from qpa.organisation.models import ServiceArea, Team
+from qpa.tools.models import AuditTool, RatingScale
+
+RECENT_DAYS = 90
+# The home page's lists of audits and allocations: each names children.
+CASE_DATA_LISTS = ("allocations_due", "drafts", "recent_submitted", "needs_action", "my_audits")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    context: dict[str, Any] = {"role": Role(user.role)}
+    since = timezone.localdate() - timedelta(days=RECENT_DAYS)
+    visible = audits_visible_to(user=user).select_related(
+        "case", "overall_rating", "service_area", "tool_version__tool"
+    )
+    if user.role == Role.AUDITOR:
+        context["drafts"] = visible.filter(auditor=user, status=AuditStatus.DRAFT)
+        context["recent_submitted"] = visible.filter(
+            auditor=user, status=AuditStatus.SUBMITTED, audit_date__gte=since
+        )[:10]
+        context["allocations_due"] = my_allocations(user=user).filter(
+            status=AllocationStatus.ALLOCATED
+        )[:20]
+    if user.role in {Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
+        context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)[:20]
+    if user.role == Role.PRACTITIONER:
+        context["my_audits"] = visible[:20]
+    if user.role in {Role.PERFORMANCE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
+        context["figures"] = _this_month_by_area()
+    if user.role == Role.ADMINISTRATOR:
+        context["configuration"] = {
+            "tools": AuditTool.objects.count(),
+            "scales": RatingScale.objects.count(),
+            "teams": Team.objects.count(),
+            "users": User.objects.filter(is_active=True).count(),
+        }
+    lists = [name for name in CASE_DATA_LISTS if name in context]
+    if lists:
+        shown: list[Any] = []
+        for name in lists:
+            context[name] = list(context[name])
+            shown.extend(context[name])
+        record_view(request, action="audits.listed", objects=shown)
+    return render(request, "home/home.html", context)
+
+
+def _this_month_by_area() -> list[dict[str, Any]]:
+    """Counts only: this is shown to roles that see figures, not case detail."""
+    start = timezone.localdate().replace(day=1)
+    counts = dict(
+        Audit.objects.filter(status=AuditStatus.SUBMITTED, audit_date__gte=start)
+        .values_list("service_area")
+        .annotate(n=Count("pk"))
+        .values_list("service_area", "n")
+    )
+    return [
+        {"service_area": area.name, "count": counts.get(area.pk, 0)}
+        for area in ServiceArea.objects.filter(is_active=True)
+    ]
