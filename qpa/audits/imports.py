@@ -3,8 +3,6 @@ report like audits done in QPA. Format: docs/import-formats.md."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +18,7 @@ from qpa.cases.imports import ImportFileError, ImportOutcome, Progress, RowError
 from qpa.cases.models import Case, CaseStatus
 from qpa.cases.population import name_key
 from qpa.cases.tables import TableError, read_table
+from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
 from qpa.reports.services import report_aggregates_refresh
 from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
@@ -37,26 +36,27 @@ NOT_APPLICABLE = {"n/a", "na", "not applicable"}
 
 
 def template_csv(tool: AuditTool) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
+    """The columns to fill in, with one example row. Domain and tool names are typed by
+    administrators, so every cell is neutralised (qpa.core.spreadsheets)."""
     domains = [d.name for d in tool.current_version.domains.all()]
-    writer.writerow([*FIXED_COLUMNS, *domains])
     example_ratings = ["Good"] * len(domains)
     if domains:
         example_ratings[-1] = "N/A"
-    writer.writerow(
+    return csv_text(
         [
-            "EXAMPLE-123",
-            "Children in Care",
-            "Children in Care Team 1",
-            "A. Auditor",
-            "31/10/2026",
-            tool.name,
-            "Good",
-            *example_ratings,
+            [*FIXED_COLUMNS, *domains],
+            [
+                "EXAMPLE-123",
+                "Children in Care",
+                "Children in Care Team 1",
+                "A. Auditor",
+                "31/10/2026",
+                tool.name,
+                "Good",
+                *example_ratings,
+            ],
         ]
     )
-    return out.getvalue()
 
 
 @dataclass

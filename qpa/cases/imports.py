@@ -26,6 +26,7 @@ from qpa.accounts.models import User
 from qpa.cases import annex_a
 from qpa.cases.models import ImportKind, ImportRun, ImportStatus
 from qpa.cases.population import ChildRecord, merge_annex_row, name_key, snapshot_apply
+from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
 
 logger = logging.getLogger(__name__)
@@ -58,12 +59,14 @@ class ImportFileError(Exception):
 
 
 def errors_as_csv(errors: Iterable[RowError]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["sheet", "row", "column", "problem"])
-    for error in errors:
-        writer.writerow([error.sheet, error.row, error.column, error.message])
-    return out.getvalue()
+    """Every problem as CSV. Sheet names, headers and messages quote the file's own text,
+    so each cell is neutralised (qpa.core.spreadsheets): none becomes a formula."""
+    return csv_text(
+        [
+            ["sheet", "row", "column", "problem"],
+            *([error.sheet, error.row, error.column, error.message] for error in errors),
+        ]
+    )
 
 
 # --- The team → service area table -------------------------------------------------
