@@ -23,13 +23,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+# The worker beside the server carries out uploaded imports and sends the notifications.
 run: $(VENV)/.installed-run
 	export DJANGO_SETTINGS_MODULE=config.settings.demo && \
 	$(BIN)/qpa migrate --noinput && \
 	$(BIN)/qpa collectstatic --noinput --verbosity 0 && \
 	$(BIN)/qpa demo-data --if-empty && \
 	echo "QPA is serving at http://$(HOST):$(PORT)/ (Ctrl+C to stop)" && \
-	exec $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	{ $(BIN)/qpa worker --interval 2 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -; }
 
 browser-prerequisites:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -55,6 +57,7 @@ migrations-check: $(VENV)/.installed-dev
 
 deploy-check: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		QPA_EVENT_LOG_KEY=check:$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		ALLOWED_HOSTS=qpa.example.org $(BIN)/qpa check --deploy --fail-level WARNING
 
 pytest: $(VENV)/.installed-dev browser-prerequisites

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -76,5 +78,31 @@ def seeded(transactional_db: None) -> None:
         organisation_seed.seed_decided_by_team(apps)
     if not AuditTool.objects.exists():
         tools_seed.seed(apps)
+        tools_seed.seed_descriptors(apps)
     if not PopulationRule.objects.exists():
         cases_seed.seed_population_rules(apps)
+
+
+@pytest.fixture
+def import_worker(transactional_db: None) -> Iterator[None]:
+    """`qpa worker`'s import duty running beside the test, as it runs beside the web
+    server in production: uploads wait for it, as they do there."""
+    from django.db import close_old_connections
+
+    from qpa.cases.imports import import_runs_work
+
+    stopping = threading.Event()
+
+    def work() -> None:
+        try:
+            while not stopping.is_set():
+                import_runs_work()
+                stopping.wait(0.05)
+        finally:
+            close_old_connections()
+
+    worker = threading.Thread(target=work, name="test-import-worker", daemon=True)
+    worker.start()
+    yield
+    stopping.set()
+    worker.join(timeout=30)

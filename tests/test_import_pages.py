@@ -16,7 +16,7 @@ from tests.annex_a_builders import LIST_6, LIST_7, cin, cp, write_workbook
 from tests.conftest import signed_in
 from tests.factories import UserFactory, area
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", "import_worker")
 
 
 def _wait_for(run: ImportRun, seconds: float = 20) -> ImportRun:

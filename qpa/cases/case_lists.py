@@ -12,7 +12,7 @@ from django.db import transaction
 from qpa.accounts.models import User
 from qpa.cases import annex_a
 from qpa.cases.imports import ImportFileError, ImportOutcome, Progress, RowError
-from qpa.cases.models import CaseListMapping
+from qpa.cases.models import CaseListMapping, ImportRun
 from qpa.cases.population import ChildRecord, snapshot_apply
 from qpa.cases.tables import TableError, read_table
 
@@ -166,3 +166,16 @@ def case_list_import(
     outcome.summary["children"] = len(records)
     outcome.written = True
     return outcome
+
+
+def case_list_run(run: ImportRun, path: Path, on_progress: Progress) -> ImportOutcome:
+    """Carries out a queued case-list run (registered with qpa.cases.imports)."""
+    return case_list_import(
+        acting_user=run.created_by,
+        path=path,
+        file_name=run.file_name,
+        columns=run.options["columns"],
+        close_missing=bool(run.options.get("close_missing", True)),
+        valid_rows_only=bool(run.options.get("valid_rows_only")),
+        on_progress=on_progress,
+    )

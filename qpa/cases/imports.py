@@ -12,14 +12,15 @@ import hashlib
 import io
 import logging
 import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, transaction
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qpa.accounts.models import User
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 MAX_UPLOAD_BYTES = 200 * 2**20
 PROGRESS_EVERY_ROWS = 2000
+# How long `qpa worker` holds a running import without a sign of progress before another
+# worker may take it up, and how many interruptions a run survives.
+IMPORT_LEASE = timedelta(minutes=10)
+IMPORT_MAX_ATTEMPTS = 3
 # The lists that hold open cases; the front-door and adoption lists are not read.
 POPULATION_LISTS = frozenset({6, 7, 8, 9})
 
@@ -250,59 +255,105 @@ def _progress_saver(run: ImportRun) -> Progress:
         if done - last[0] < PROGRESS_EVERY_ROWS and done < total:
             return
         last[0] = done
-        ImportRun.objects.filter(pk=run.pk).update(rows_done=done, rows_total=max(total, done))
+        # Each step of progress also renews the worker's hold on the run.
+        ImportRun.objects.filter(pk=run.pk).update(
+            rows_done=done,
+            rows_total=max(total, done),
+            lease_until=timezone.now() + IMPORT_LEASE,
+        )
 
     return save
 
 
+def _run_annex_a(run: ImportRun, path: Path, on_progress: Progress) -> ImportOutcome:
+    return annex_a_import(
+        acting_user=run.created_by,
+        path=path,
+        valid_rows_only=bool(run.options.get("valid_rows_only")),
+        team_map=[
+            (int(n), str(team), str(area)) for n, team, area in run.options.get("team_map", [])
+        ],
+        on_progress=on_progress,
+    )
+
+
+# How each kind of run is carried out. The app that owns a kind registers its runner in
+# its AppConfig.ready (cases: case lists; audits: past audits), so that this module need
+# not import the modules and apps that build on it.
+ImportRunner = Callable[[ImportRun, Path, Progress], ImportOutcome]
+_RUNNERS: dict[str, ImportRunner] = {ImportKind.ANNEX_A: _run_annex_a}
+
+
+def import_runner_register(kind: str, runner: ImportRunner) -> None:
+    _RUNNERS[kind] = runner
+
+
 def _execute(run: ImportRun, path: Path, on_progress: Progress) -> ImportOutcome:
-    acting_user = run.created_by
-    options = run.options
-    if run.kind == ImportKind.ANNEX_A:
-        return annex_a_import(
-            acting_user=acting_user,
-            path=path,
-            valid_rows_only=bool(options.get("valid_rows_only")),
-            team_map=[
-                (int(n), str(team), str(area)) for n, team, area in options.get("team_map", [])
-            ],
-            on_progress=on_progress,
-        )
-    if run.kind == ImportKind.CASE_LIST:
-        from qpa.cases.case_lists import case_list_import
+    runner = _RUNNERS.get(run.kind)
+    if runner is None:
+        raise ValueError(f"Unknown import kind {run.kind}")
+    return runner(run, path, on_progress)
 
-        return case_list_import(
-            acting_user=acting_user,
-            path=path,
-            file_name=run.file_name,
-            columns=options["columns"],
-            close_missing=bool(options.get("close_missing", True)),
-            valid_rows_only=bool(options.get("valid_rows_only")),
-            on_progress=on_progress,
-        )
-    if run.kind == ImportKind.PAST_AUDITS:
-        from qpa.audits.imports import past_audits_import
 
-        return past_audits_import(
-            acting_user=acting_user,
-            path=path,
-            file_name=run.file_name,
-            valid_rows_only=bool(options.get("valid_rows_only")),
-            on_progress=on_progress,
+def import_run_claim(*, run: ImportRun | None = None) -> ImportRun | None:
+    """Take a run to carry out: `run` if it is still waiting, or else the oldest run that
+    is waiting or whose worker stopped without finishing it (its lease ran out). A run
+    interrupted IMPORT_MAX_ATTEMPTS times is marked failed with its reason instead.
+    Nothing is half-written by an interrupted run: an import writes in one transaction,
+    so taking it up again runs it from the start."""
+    now = timezone.now()
+    waiting = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, lease_until__lt=now)
+    candidates = ImportRun.objects.filter(waiting)
+    if run is not None:
+        candidates = candidates.filter(pk=run.pk)
+    for candidate in candidates.order_by("created_at").only("pk", "status", "attempts")[:10]:
+        if candidate.attempts >= IMPORT_MAX_ATTEMPTS:
+            ImportRun.objects.filter(pk=candidate.pk, status=candidate.status).update(
+                status=ImportStatus.FAILED,
+                message=(
+                    f"The import was interrupted {candidate.attempts} times (the server "
+                    "restarted while it ran), so it was stopped. Nothing was written: "
+                    "import the file again."
+                ),
+                finished_at=now,
+                lease_until=None,
+                content=None,
+            )
+            continue
+        claimed = ImportRun.objects.filter(
+            waiting, pk=candidate.pk, attempts=candidate.attempts
+        ).update(
+            status=ImportStatus.RUNNING,
+            started_at=now,
+            lease_until=now + IMPORT_LEASE,
+            attempts=F("attempts") + 1,
         )
-    raise ValueError(f"Unknown import kind {run.kind}")
+        if claimed:
+            return ImportRun.objects.get(pk=candidate.pk)
+    return None
+
+
+def import_runs_work() -> int:
+    """`qpa worker`'s duty: carry out every import that is waiting, one after another."""
+    done = 0
+    while (run := import_run_claim()) is not None:
+        _carry_out(run)
+        done += 1
+    return done
 
 
 def import_run_execute(*, run: ImportRun, on_progress: Progress | None = None) -> ImportRun:
-    """Runs a queued import to its end. Whatever happens, the run records the outcome and
-    the database holds either the whole import or none of it."""
-    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
+    """Runs a queued import to its end, here and now (the `qpa import-*` commands).
+    Whatever happens, the run records the outcome and the database holds either the whole
+    import or none of it."""
+    claimed = import_run_claim(run=run)
+    if claimed is None:
         run.refresh_from_db()
         return run
-    run.refresh_from_db()
+    return _carry_out(claimed, on_progress=on_progress)
+
+
+def _carry_out(run: ImportRun, *, on_progress: Progress | None = None) -> ImportRun:
     saver = _progress_saver(run)
 
     def progress(done: int, total: int) -> None:
@@ -345,26 +396,8 @@ def import_run_execute(*, run: ImportRun, on_progress: Progress | None = None) -
         rows_done=outcome.rows,
         rows_total=max(outcome.rows, run.rows_total),
         finished_at=timezone.now(),
+        lease_until=None,
         content=None,
     )
     run.refresh_from_db()
     return run
-
-
-def import_run_start_in_background(*, run: ImportRun) -> threading.Thread:
-    """Runs the import in a thread of this server, so the page can show its progress."""
-
-    def work() -> None:
-        close_old_connections()
-        try:
-            import_run_execute(run=run)
-        finally:
-            close_old_connections()
-
-    thread = threading.Thread(target=work, name=f"import-{run.public_id}", daemon=True)
-    thread.start()
-    return thread
-
-
-def import_runs_queued() -> Iterator[ImportRun]:
-    yield from ImportRun.objects.filter(status=ImportStatus.QUEUED).order_by("created_at")

@@ -115,6 +115,10 @@ class ImportRun(BaseModel):
     rows_done = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # `qpa worker` holds a running import until this moment and extends it as rows go by;
+    # a run whose worker stopped (a restart) is taken up again once it has passed.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     # Counts: created, updated, closed, unchanged, skipped, per service area, etc.
     summary = models.JSONField(default=dict, blank=True)
     error_count = models.PositiveIntegerField(default=0)

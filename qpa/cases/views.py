@@ -42,7 +42,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def _start(request: HttpRequest, run: ImportRun) -> HttpResponse:
-    imports.import_run_start_in_background(run=run)
+    # The run waits for `qpa worker` (qpa.cases.imports.import_runs_work); its page shows
+    # its progress.
     return redirect(run)
 
 

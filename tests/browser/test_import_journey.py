@@ -17,7 +17,7 @@ from tests.annex_a_builders import LIST_6, LIST_8, cin, cla, write_workbook
 from tests.browser.conftest import assert_accessible
 from tests.factories import PASSWORD, UserFactory, area
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded", "import_worker")]
 
 
 def test_upload_a_workbook_map_a_team_and_see_the_result(

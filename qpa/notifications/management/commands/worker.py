@@ -1,4 +1,5 @@
-"""`qpa worker`: deliver the notification outbox by email, now and then forever.
+"""`qpa worker`: deliver the notification outbox by email, and carry out the background
+work the apps register (qpa.core.worker: uploaded imports), now and then forever.
 
 Run one long-lived `qpa worker` under systemd, or `qpa worker --once` from cron; several
 at once are safe (see qpa/notifications/delivery.py and docs/notifications.md).
@@ -15,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
+from qpa.core.worker import worker_duties
 from qpa.notifications.delivery import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LEASE,
@@ -33,7 +35,10 @@ def _positive(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Email the notifications that are due, retrying failures with backoff."
+    help = (
+        "Email the notifications that are due, retrying failures with backoff, and carry "
+        "out uploaded imports."
+    )
     verbose = False
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -108,3 +113,7 @@ class Command(BaseCommand):
             self.stdout.write(str(report))
         for error in report.errors:
             self.stderr.write(error)
+        for name, duty in worker_duties():
+            done = duty()
+            if done or self.verbose:
+                self.stdout.write(f"{name}: {done} done.")
