@@ -417,6 +417,7 @@ def _environment(work: Path, database: str) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "QPA_EVENT_LOG_KEY": "bench:" + secrets.token_hex(32),
         "ALLOWED_HOSTS": "127.0.0.1",
         "QPA_DATA_DIR": str(work),
         "LOG_LEVEL": "WARNING",

@@ -7,6 +7,8 @@ deployment's environment stops the service at start-up instead of changing behav
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -53,3 +55,49 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,15}")
+MIN_SECRET_CHARS = 32
+
+
+def env_signing_keys(name: str, file_name: str) -> list[tuple[str, str]]:
+    """Signing keys as (id, secret), oldest first, from the variable `name` or from the
+    file whose path is in the variable `file_name`; empty when neither is set.
+
+    Each key is written `ID:SECRET`: the id names the key on every row it signs, so that
+    keys can be rotated; the secret has at least 32 characters. In the variable, keys are
+    separated by commas or spaces; in the file, one a line, with `#` comments. The last
+    key is the newest, the one that signs from now on.
+    """
+    value = os.environ.get(name)
+    path = os.environ.get(file_name)
+    if value is not None and path is not None:
+        raise ImproperlyConfigured(f"Set {name} or {file_name}, not both.")
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ImproperlyConfigured(f"{file_name}: cannot read {path}: {error}") from None
+        entries = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+        source = f"{file_name} ({path})"
+    else:
+        entries = re.split(r"[\s,]+", value or "")
+        source = name
+    keys: list[tuple[str, str]] = []
+    for entry in (e for e in entries if e):
+        key_id, colon, secret = entry.partition(":")
+        if not colon or not _KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"{source}: each key is ID:SECRET, the ID of 1 to 16 letters, digits, dots, "
+                "hyphens or underscores (for example 2026a:<64 hex digits>)."
+            )
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ImproperlyConfigured(
+                f"{source}: the secret of key {key_id} has {len(secret)} characters; use at "
+                f"least {MIN_SECRET_CHARS} (for example `openssl rand -hex 32`)."
+            )
+        if any(key_id == known for known, _ in keys):
+            raise ImproperlyConfigured(f"{source}: the key id {key_id} is used twice.")
+        keys.append((key_id, secret))
+    return keys

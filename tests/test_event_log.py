@@ -1,25 +1,41 @@
 """The account of every look: who, role, what, when (UTC), from where, which request;
-append-only, hash-chained, protected by triggers, searchable by administrators only."""
+append-only, hash-chained, signed with a key held outside the database, protected by
+triggers, searchable by administrators only."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps as global_apps
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client
 from django.urls import get_resolver
 
+from config.env import env_signing_keys
 from qpa.accounts.models import Role
 from qpa.core import events
-from qpa.core.events import entry_hash, event_record, record_view, verify_event_log
+from qpa.core.events import entry_hash, entry_mac, event_record, record_view, verify_event_log
 from qpa.core.models import Event
 from tests.conftest import Personas, signed_in
 from tests.factories import PASSWORD, CaseFactory, UserFactory, submitted_audit
 from tests.test_access import _walk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _key() -> bytes:
+    """The test settings' signing key: what an insider holding it could sign with."""
+    return str(django_settings.QPA_EVENT_LOG_KEYS[-1][1]).encode()
 
 
 def _log(count: int, **kwargs: Any) -> list[Event]:
@@ -56,7 +72,9 @@ def test_entries_are_numbered_from_one_and_each_hashes_the_one_before() -> None:
     assert second.prev_hash == first.hash
     assert third.prev_hash == second.hash
     stored = Event.objects.values(*events.COLUMNS).get(seq=2)
-    assert entry_hash(stored) == second.hash
+    assert stored["key_id"] == "test"
+    assert entry_mac(stored, _key()) == second.hash
+    assert entry_hash(stored) != second.hash  # SHA-256 alone is not the seal any more
     assert "Event log intact: 3 entries; head 3:" + third.hash in _verify()
 
 
@@ -86,29 +104,42 @@ def test_the_orm_cannot_change_an_entry_either() -> None:
 
 
 # Each tamper gets past the triggers (dropped, as a database owner could) and is named.
-def _edit(rows: list[Event]) -> None:
+# `seal` is how the tamperer seals a forged entry: with the key (an insider who has read
+# the server's secret), or with SHA-256 alone (someone with database access only).
+Seal = Any
+
+
+def _with_key(row: dict[str, Any]) -> str:
+    row["key_id"] = "test"
+    return entry_mac(row, _key())
+
+
+def _without_key(row: dict[str, Any]) -> str:
+    row["key_id"] = ""
+    return entry_hash(row)
+
+
+def _edit(rows: list[Event], seal: Seal) -> None:
     _raw("UPDATE core_event SET actor_username = 'someone-else' WHERE seq = 3")
 
 
-def _edit_and_rehash(rows: list[Event]) -> None:
+def _edit_and_rehash(rows: list[Event], seal: Seal) -> None:
     row = Event.objects.values(*events.COLUMNS).get(seq=3)
     row["actor_username"] = "someone-else"
+    row["hash"] = seal(row)
     _raw(
-        "UPDATE core_event SET actor_username = %s, hash = %s WHERE seq = 3",
-        [row["actor_username"], entry_hash(row)],
+        "UPDATE core_event SET actor_username = %s, hash = %s, key_id = %s WHERE seq = 3",
+        [row["actor_username"], row["hash"], row["key_id"]],
     )
 
 
-def _delete(rows: list[Event]) -> None:
+def _delete(rows: list[Event], seal: Seal) -> None:
     _raw("DELETE FROM core_event WHERE seq = 3")
 
 
-def _insert_in_the_middle(rows: list[Event]) -> None:
-    # Make room at 3 (two steps: seq is unique), then forge an entry that follows 2.
-    _raw("UPDATE core_event SET seq = seq + 1000 WHERE seq >= 3")
-    _raw("UPDATE core_event SET seq = seq - 999 WHERE seq >= 1003")
+def _forged(seq: int, prev_hash: str, seal: Seal) -> Event:
     forged = {
-        "seq": 3,
+        "seq": seq,
         "occurred_at": datetime(2026, 11, 1, 12, tzinfo=UTC),
         "actor_id": None,
         "actor_username": "mallory",
@@ -121,35 +152,224 @@ def _insert_in_the_middle(rows: list[Event]) -> None:
         "ip": "",
         "request_id": "",
         "data": {},
-        "prev_hash": rows[1].hash,
+        "prev_hash": prev_hash,
     }
-    forged["hash"] = entry_hash(forged)
-    Event.objects.create(**forged)
+    forged["hash"] = seal(forged)
+    return Event.objects.create(**forged)
+
+
+def _insert_in_the_middle(rows: list[Event], seal: Seal) -> None:
+    # Make room at 3 (two steps: seq is unique), then forge an entry that follows 2.
+    _raw("UPDATE core_event SET seq = seq + 1000 WHERE seq >= 3")
+    _raw("UPDATE core_event SET seq = seq - 999 WHERE seq >= 1003")
+    _forged(3, rows[1].hash, seal)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("tamper", "message"),
+    ("tamper", "seal", "message"),
     [
-        (_edit, "entry 3 was changed: its hash does not match its contents"),
-        (_edit_and_rehash, "entry 3 was changed: entry 4 records a different hash for it"),
-        (_delete, "entry 3 is missing"),
-        (_insert_in_the_middle, "entry 3 was inserted: entry 4 follows entry 2"),
+        (_edit, _with_key, "entry 3 was changed: its hash does not match its contents"),
+        (
+            _edit_and_rehash,
+            _with_key,
+            "entry 3 was changed: entry 4 records a different hash for it",
+        ),
+        (_edit_and_rehash, _without_key, "entry 3 is not signed"),
+        (_delete, _with_key, "entry 3 is missing"),
+        (_insert_in_the_middle, _with_key, "entry 3 was inserted: entry 4 follows entry 2"),
+        (_insert_in_the_middle, _without_key, "entry 3 is not signed"),
     ],
-    ids=["edit", "edit-and-rehash", "delete", "insert"],
+    ids=[
+        "edit",
+        "edit-and-rehash-with-the-key",
+        "edit-and-rehash-without-it",
+        "delete",
+        "insert-with-the-key",
+        "insert-without-it",
+    ],
 )
-def test_verify_names_the_first_broken_entry(tamper: Any, message: str) -> None:
+def test_verify_names_the_first_broken_entry(tamper: Any, seal: Seal, message: str) -> None:
     rows = _log(5)
     assert "intact" in _verify()
     events.drop_triggers(connection)
     try:
-        tamper(rows)
+        tamper(rows, seal)
         error = _broken()
     finally:
         events.install_triggers(connection)
     assert error.returncode == 1
     assert f"Event log broken at entry 3: {message}" in str(error)
     assert verify_event_log().broken_seq == 3
+
+
+# --- The key --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_database_access_alone_cannot_append_an_entry_that_verifies() -> None:
+    """The finding: a correctly chained row sealed with SHA-256 used to verify. Inserting
+    needs no dropped trigger; without the key the row cannot be signed."""
+    rows = _log(5)
+    _forged(6, rows[-1].hash, _without_key)
+    error = _broken()
+    assert error.returncode == 1
+    assert "Event log broken at entry 6: entry 6 is not signed" in str(error)
+    # Nor can it claim the key's id: the signature does not match without the secret.
+    guessed = {**Event.objects.values(*events.COLUMNS).get(seq=6)}
+    events.drop_triggers(connection)
+    try:
+        _raw("DELETE FROM core_event WHERE seq = 6")
+    finally:
+        events.install_triggers(connection)
+    guessed["key_id"] = "test"
+    guessed["hash"] = entry_mac(guessed, b"a guess at the secret, " + b"x" * 20)
+    Event.objects.create(**guessed)
+    assert "entry 6 was changed: its hash does not match its contents" in str(_broken())
+
+
+@pytest.mark.django_db
+def test_keys_rotate_the_newest_signs_and_every_configured_key_verifies(
+    settings: Any,
+) -> None:
+    old, new = ("2026a", "a" * 64), ("2026b", "b" * 64)
+    settings.QPA_EVENT_LOG_KEYS = [old]
+    _log(2)
+    settings.QPA_EVENT_LOG_KEYS = [old, new]
+    _log(2)
+    keys = list(Event.objects.order_by("seq").values_list("key_id", flat=True))
+    assert keys == ["2026a", "2026a", "2026b", "2026b"]
+    assert "Event log intact: 4 entries" in _verify()
+    # A server without the old key cannot vouch for the entries it signed.
+    settings.QPA_EVENT_LOG_KEYS = [new]
+    error = _broken()
+    assert "entry 1 is signed with the key 2026a, which is not configured here" in str(error)
+
+
+@pytest.mark.django_db
+def test_without_a_key_nothing_is_written(settings: Any) -> None:
+    settings.QPA_EVENT_LOG_KEYS = []
+    with pytest.raises(ImproperlyConfigured, match="QPA_EVENT_LOG_KEY"):
+        event_record(action="test.entry")
+    assert not Event.objects.exists()
+
+
+def _unsigned_log(count: int) -> list[str]:
+    """Entries as QPA wrote them before the log was signed: SHA-256 alone."""
+    hashes = [events.GENESIS_HASH]
+    for n in range(count):
+        hashes.append(_forged(n + 1, hashes[-1], _without_key).hash)
+    return hashes[1:]
+
+
+def _migrate_to_signing() -> None:
+    from importlib import import_module
+
+    migration = import_module("qpa.core.migrations.0003_event_log_signed")
+    migration.sign_from_here(global_apps, SimpleNamespace(connection=connection))
+
+
+@pytest.mark.django_db
+def test_a_log_begun_unsigned_goes_on_signed_from_the_upgrade() -> None:
+    hashes = _unsigned_log(3)
+    assert not verify_event_log().intact  # nothing vouches for them yet
+    _migrate_to_signing()
+    marker = Event.objects.get(seq=4)
+    assert marker.action == events.SIGNING_STARTED
+    assert marker.key_id == "test"
+    assert marker.data == {"unsigned_until": 3, "unsigned_head": hashes[-1]}
+    _log(2)
+    verdict = verify_event_log()
+    assert verdict.intact, verdict.reason
+    assert (verdict.entries, verdict.unsigned) == (6, 3)
+    output = _verify()
+    assert "Event log intact: 6 entries" in output
+    assert "Entries 1–3 were written before the log was signed" in output
+    # Running the upgrade again changes nothing; an unsigned entry after it is caught.
+    _migrate_to_signing()
+    assert Event.objects.count() == 6
+    _forged(7, Event.objects.get(seq=6).hash, _without_key)
+    assert "Event log broken at entry 7: entry 7 is not signed" in str(_broken())
+
+
+@pytest.mark.django_db
+def test_unsigned_entries_that_no_upgrade_vouched_for_are_refused() -> None:
+    _unsigned_log(2)
+    _log(1)  # signed, but not the upgrade's entry naming the last unsigned one
+    verdict = verify_event_log()
+    assert verdict.broken_seq == 1
+    assert "entries 1–2 are not signed, and entry 3, the first signed entry" in verdict.reason
+
+
+@pytest.mark.django_db
+def test_an_empty_log_needs_no_upgrade_entry() -> None:
+    _migrate_to_signing()
+    assert not Event.objects.exists()
+    assert "Event log intact: 0 entries" in _verify()
+
+
+def test_keys_are_read_from_the_environment_or_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("QPA_EVENT_LOG_KEY_FILE", raising=False)
+    monkeypatch.setenv("QPA_EVENT_LOG_KEY", f"old:{'1' * 32}, new:{'2' * 64}")
+    assert env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE") == [
+        ("old", "1" * 32),
+        ("new", "2" * 64),
+    ]
+    key_file = tmp_path / "event-log.keys"
+    key_file.write_text(f"# rotated 2026-12-01\nold:{'1' * 32}\n\nnew:{'2' * 64}  # now\n")
+    monkeypatch.setenv("QPA_EVENT_LOG_KEY_FILE", str(key_file))
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE")
+    monkeypatch.delenv("QPA_EVENT_LOG_KEY")
+    assert env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE")[-1] == ("new", "2" * 64)
+    monkeypatch.delenv("QPA_EVENT_LOG_KEY_FILE")
+    assert env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE") == []
+    for value, problem in [
+        ("short:abc", "use at least 32"),
+        ("x" * 40, "each key is ID:SECRET"),
+        (f"a/b:{'1' * 32}", "each key is ID:SECRET"),
+        (f"k:{'1' * 32},k:{'2' * 32}", "used twice"),
+    ]:
+        monkeypatch.setenv("QPA_EVENT_LOG_KEY", value)
+        with pytest.raises(ImproperlyConfigured, match=problem):
+            env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE")
+
+
+def _production_check(**env: str) -> subprocess.CompletedProcess[str]:
+    """`qpa check` under production settings, in a fresh process as at start-up."""
+    clean = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if not k.startswith(("QPA_", "DJANGO_", "SECRET_KEY", "DATABASE_URL"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "config.cli", "check"],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "qpa.example.org",
+            "QPA_DATA_DIR": str(ROOT / "var"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_an_event_log_key(tmp_path: Path) -> None:
+    refused = _production_check()
+    assert refused.returncode != 0
+    assert "Set QPA_EVENT_LOG_KEY (ID:SECRET) or QPA_EVENT_LOG_KEY_FILE" in refused.stderr
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"prod1:{'f' * 64}\n")
+    started = _production_check(QPA_EVENT_LOG_KEY_FILE=str(key_file))
+    assert started.returncode == 0, started.stderr
 
 
 @pytest.mark.django_db
@@ -222,7 +442,7 @@ def test_deleting_a_person_keeps_their_entries(db: None) -> None:
     person = UserFactory(username="leaver", role=Role.AUDITOR)
     event_record(action="test.entry", actor=person)
     person.delete()
-    entry = Event.objects.get()
+    entry = Event.objects.get(action="test.entry")
     assert (entry.actor_username, entry.actor_role) == ("leaver", Role.AUDITOR)
     assert verify_event_log().intact
 
@@ -271,10 +491,11 @@ def test_a_page_without_case_data_records_no_look(personas: Personas) -> None:
 
 def test_sign_in_and_failed_sign_in_are_recorded(personas: Personas) -> None:
     client = Client(REMOTE_ADDR="198.51.100.7")
+    before = Event.objects.count()
     client.post("/sign-in/", {"username": "hilda", "password": "not-the-password"})
     client.post("/sign-in/", {"username": "hilda", "password": PASSWORD})
 
-    failed, signed_in_entry = Event.objects.order_by("seq")
+    failed, signed_in_entry = Event.objects.order_by("seq")[before:]
     assert failed.action == "auth.sign_in_failed"
     assert failed.actor_id is None
     assert failed.data == {"username": "hilda"}
@@ -285,6 +506,8 @@ def test_sign_in_and_failed_sign_in_are_recorded(personas: Personas) -> None:
     assert signed_in_entry.actor_role == Role.HEAD_OF_SERVICE
     assert signed_in_entry.ip == "198.51.100.7"
     assert signed_in_entry.request_id
+    # No second factor is asked for in these settings (tests/test_mfa.py asks for one).
+    assert signed_in_entry.data == {"via": "password"}
 
 
 def test_sign_out_is_recorded(personas: Personas) -> None:

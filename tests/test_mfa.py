@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
-import importlib
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import get_resolver
@@ -19,8 +23,10 @@ from pytest_django.fixtures import Settings
 
 from qpa.accounts.middleware import MFA_EXEMPT_VIEWS
 from qpa.accounts.models import RecoveryCode, User
-from qpa.accounts.services import recovery_codes_replace
+from qpa.accounts.services import mfa_reset, recovery_codes_replace
+from qpa.core.models import Event
 from tests.conftest import Personas, signed_in
+from tests.factories import PASSWORD
 from tests.test_access import _example_path, _walk
 
 # The only pages a session that has passed the password step alone may reach.
@@ -215,7 +221,122 @@ def test_new_recovery_codes_replace_the_old_ones(personas: Personas) -> None:
     assert _verify(signed_in(personas.head_of_cp), old[1]).status_code == 200
 
 
-def test_production_requires_mfa_and_the_demo_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SECRET_KEY", "x" * 50)
-    assert importlib.import_module("config.settings.production").QPA_MFA_REQUIRED is True
-    assert importlib.import_module("config.settings.demo").QPA_MFA_REQUIRED is False
+def _setting(module: str, name: str) -> str:
+    """A setting as a fresh process reads it at start-up, with the production secrets."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("QPA_", "DJANGO_", "SECRET_KEY"))
+    }
+    result = subprocess.run(  # noqa: S603 - this Python, fixed arguments
+        [sys.executable, "-c", f"import {module} as s; print(s.{name})"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**environment, "SECRET_KEY": "x" * 50, "QPA_EVENT_LOG_KEY": "k:" + "y" * 64},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_production_requires_mfa_and_the_demo_does_not() -> None:
+    assert _setting("config.settings.production", "QPA_MFA_REQUIRED") == "True"
+    assert _setting("config.settings.demo", "QPA_MFA_REQUIRED") == "False"
+
+
+# --- The event log --------------------------------------------------------------------
+
+
+def _actions_since(seq: int) -> list[tuple[str, dict[str, object]]]:
+    return [
+        (entry.action, entry.data)
+        for entry in Event.objects.filter(seq__gt=seq).order_by("seq")
+        if not entry.action.startswith(("access.", "account."))
+    ]
+
+
+def _head() -> int:
+    return Event.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def test_the_sign_in_is_recorded_only_once_the_second_factor_passes(personas: Personas) -> None:
+    device = _device(personas.head_of_cp)
+    start = _head()
+    client = Client(REMOTE_ADDR="192.0.2.44")
+    client.post("/sign-in/", {"username": "hilda", "password": PASSWORD})
+    assert _actions_since(start) == [("auth.first_step_passed", {"via": "password"})]
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        right = _code(device)
+        _verify(client, "000000" if right != "000000" else "111111")
+        _verify(client, right)  # too soon after a failure: throttled
+        clock.shift(timedelta(seconds=2))
+        assert _verify(client, right).status_code == 302
+    assert _actions_since(start) == [
+        ("auth.first_step_passed", {"via": "password"}),
+        ("auth.second_factor_failed", {"failure": "wrong_code", "step": "sign_in"}),
+        ("auth.second_factor_failed", {"failure": "throttled", "step": "sign_in"}),
+        ("auth.sign_in", {"via": "password", "second_factor": "totp"}),
+    ]
+    signed = Event.objects.get(action="auth.sign_in")
+    assert (signed.actor_username, signed.ip) == ("hilda", "192.0.2.44")
+
+
+def test_enrolment_and_its_failures_are_recorded(personas: Personas) -> None:
+    client = signed_in(personas.auditor)
+    start = _head()
+    page = client.get("/sign-in/set-up-app/?next=/")
+    assert page.status_code == 200
+    device = TOTPDevice.objects.get(user=personas.auditor, confirmed=False)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.post("/sign-in/set-up-app/", {"code": "12345x", "next": "/"})
+        clock.shift(timedelta(seconds=1))
+        client.post("/sign-in/set-up-app/", {"code": _code(device), "next": "/"})
+    assert _actions_since(start) == [
+        ("auth.second_factor_failed", {"failure": "wrong_code", "step": "enrol"}),
+        ("auth.mfa_enrolled", {"username": "alice"}),
+        ("auth.recovery_codes_replaced", {"username": "alice", "count": 10}),
+        ("auth.sign_in", {"via": "password", "second_factor": "totp"}),
+    ]
+
+
+def test_a_recovery_code_used_is_recorded_with_how_many_are_left(personas: Personas) -> None:
+    _device(personas.head_of_cp)
+    codes = recovery_codes_replace(acting_user=personas.head_of_cp, user=personas.head_of_cp)
+    client = signed_in(personas.head_of_cp)
+    start = _head()
+    assert _verify(client, codes[3]).status_code == 302
+    assert _actions_since(start) == [
+        ("auth.recovery_code_used", {"unused_left": 9}),
+        ("auth.sign_in", {"via": "password", "second_factor": "recovery_code"}),
+    ]
+
+
+def test_resetting_a_lost_app_removes_it_ends_sessions_and_is_recorded(
+    personas: Personas,
+) -> None:
+    device = _device(personas.head_of_cp)
+    recovery_codes_replace(acting_user=personas.head_of_cp, user=personas.head_of_cp)
+    client = signed_in(personas.head_of_cp)
+    assert _verify(client, _code(device)).status_code == 302
+    with pytest.raises(ValidationError):
+        mfa_reset(acting_user=personas.admin, user=personas.head_of_cp, reason="  ")
+    assert TOTPDevice.objects.filter(user=personas.head_of_cp).exists()
+
+    mfa_reset(
+        acting_user=personas.admin, user=personas.head_of_cp, reason="Phone lost, ticket 4411"
+    )
+
+    assert not TOTPDevice.objects.filter(user=personas.head_of_cp).exists()
+    assert not RecoveryCode.objects.filter(user=personas.head_of_cp).exists()
+    assert client.get("/")["Location"].startswith("/sign-in/")
+    entry = Event.objects.get(action="account.mfa_reset")
+    assert entry.actor_username == "ada"
+    assert entry.data == {
+        "username": "hilda",
+        "reset_reason": "Phone lost, ticket 4411",
+        "devices": 1,
+    }
+    # At the next sign-in the person sets up an app again.
+    again = signed_in(personas.head_of_cp)
+    assert again.get("/")["Location"].startswith("/sign-in/set-up-app/")

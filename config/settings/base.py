@@ -8,7 +8,7 @@ from typing import Any
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_signing_keys, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("QPA_DATA_DIR", str(BASE_DIR / "var")))
@@ -20,6 +20,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The address people use to reach QPA, for links in emails (e.g. https://qpa.council.example).
 QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
+
+# The keys that sign every event-log entry (HMAC-SHA256), held outside the database so
+# that database access alone cannot add an entry that verifies: ID:SECRET pairs, the last
+# the newest (docs/event-log.md, docs/decisions/0100-signed-event-log.md). Production
+# refuses to start without one.
+QPA_EVENT_LOG_KEYS = env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE")
 
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)

@@ -5,6 +5,7 @@ from config.env import env_str
 from .base import *  # noqa: F403
 
 SECRET_KEY = env_str("SECRET_KEY", "demo-only-not-secret-" + "x" * 40)
+QPA_EVENT_LOG_KEYS = QPA_EVENT_LOG_KEYS or [("demo", "demo-only-not-secret-" + "x" * 40)]  # noqa: F405
 QPA_DEMO_MODE = True
 # The demo sign-ins on the sign-in page need no authenticator app.
 QPA_MFA_REQUIRED = False

@@ -1,11 +1,18 @@
-"""Production: secure by default. SECRET_KEY and ALLOWED_HOSTS must come from the
-environment; every cookie is Secure and HSTS is on."""
+"""Production: secure by default. SECRET_KEY, the event-log key and ALLOWED_HOSTS must
+come from the environment; every cookie is Secure and HSTS is on."""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
 
 SECRET_KEY = env_str("SECRET_KEY")
+if not QPA_EVENT_LOG_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set QPA_EVENT_LOG_KEY (ID:SECRET) or QPA_EVENT_LOG_KEY_FILE (a file holding it): "
+        "the key that signs the event log, kept outside the database. docs/deployment.md."
+    )
 DEBUG = False
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

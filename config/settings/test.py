@@ -5,6 +5,7 @@ import os
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
+QPA_EVENT_LOG_KEYS = [("test", "test-only-not-secret-" + "x" * 40)]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Off unless a test turns them on (tests/test_mfa.py, tests/test_lockout.py): the test
 # client's login() calls authenticate() without a request, which axes refuses.

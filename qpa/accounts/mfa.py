@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qpa.accounts.models import RecoveryCode, User
+from qpa.core.events import event_record
 
 OIDC_BACKEND = "qpa.accounts.oidc.CouncilOIDCBackend"
 RECOVERY_CODE_COUNT = 10
@@ -97,20 +98,37 @@ def recovery_code_matches(stored: RecoveryCode, code: str) -> bool:
 
 
 @transaction.atomic
-def recovery_code_use(*, user: User, code: str) -> bool:
-    """Spend one unused recovery code; each works once, even under concurrent requests."""
+def recovery_code_use(*, user: User, code: str, request: HttpRequest | None = None) -> bool:
+    """Spend one unused recovery code; each works once, even under concurrent requests.
+    The use is recorded in the event log, with how many codes are left."""
     for stored in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
         if recovery_code_matches(stored, code):
             spent = RecoveryCode.objects.filter(pk=stored.pk, used_at__isnull=True).update(
                 used_at=timezone.now()
             )
-            return spent == 1
+            if spent != 1:
+                return False
+            left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+            event_record(
+                action="auth.recovery_code_used",
+                actor=user,
+                request=request,
+                data={"unused_left": left},
+            )
+            return True
     return False
 
 
+TOTP = "totp"
+RECOVERY_CODE = "recovery_code"
+
+
 @transaction.atomic
-def second_factor_verify(*, device: TOTPDevice, code: str) -> bool:
-    """Check a TOTP code or a recovery code against the person's confirmed device.
+def second_factor_verify(
+    *, device: TOTPDevice, code: str, request: HttpRequest | None = None
+) -> str | None:
+    """Check a TOTP code or a recovery code against the person's confirmed device, and
+    say which passed (TOTP or RECOVERY_CODE), or None. A failure is recorded.
 
     django-otp refuses a TOTP code at or before the last step accepted (so a code cannot
     be used twice) and throttles failures with a doubling delay; a wrong recovery code
@@ -119,15 +137,42 @@ def second_factor_verify(*, device: TOTPDevice, code: str) -> bool:
     locked: TOTPDevice = TOTPDevice.objects.select_for_update().get(pk=device.pk)
     allowed, _ = locked.verify_is_allowed()
     if not allowed:
-        return False
+        second_factor_failed(user=locked.user, request=request, reason="throttled")
+        return None
     token = normalise_code(code)
     if token.isdigit():
-        return bool(locked.verify_token(token))
-    if token.isalpha() and recovery_code_use(user=locked.user, code=token):
+        if locked.verify_token(token):
+            return TOTP
+    elif token.isalpha() and recovery_code_use(user=locked.user, code=token, request=request):
         locked.throttle_reset()
-        return True
-    locked.throttle_increment()
-    return False
+        return RECOVERY_CODE
+    else:
+        locked.throttle_increment()
+    second_factor_failed(user=locked.user, request=request, reason="wrong_code")
+    return None
+
+
+def second_factor_failed(
+    *, user: User, request: HttpRequest | None, reason: str, step: str = "sign_in"
+) -> None:
+    """Record a refused second factor: a wrong code, or a try while throttled."""
+    event_record(
+        action="auth.second_factor_failed",
+        actor=user,
+        request=request,
+        data={"failure": reason, "step": step},
+    )
+
+
+def sign_in_completed(*, request: HttpRequest, user: User, second_factor: str) -> None:
+    """Record the sign-in, now that both steps have passed."""
+    via = "council" if request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND else "password"
+    event_record(
+        action="auth.sign_in",
+        actor=user,
+        request=request,
+        data={"via": via, "second_factor": second_factor},
+    )
 
 
 def throttled_until(device: TOTPDevice) -> int | None:

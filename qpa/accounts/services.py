@@ -1,16 +1,20 @@
-"""Writes to accounts: enrolment in the second factor, recovery codes, disabling people."""
+"""Writes to accounts: enrolment in the second factor, recovery codes, resetting a lost
+authenticator app, disabling people. Each is recorded in the event log; changes to the
+person's own fields are recorded by qpa.accounts.signals whatever made them."""
 
 from __future__ import annotations
 
 import secrets
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qpa.accounts.mfa import RECOVERY_CODE_COUNT, new_recovery_code, recovery_code_hash
 from qpa.accounts.models import RecoveryCode, User
+from qpa.core.events import MAX_DATA_STRING, event_record
 
 
 @transaction.atomic
@@ -24,6 +28,12 @@ def recovery_codes_replace(*, acting_user: User, user: User) -> list[str]:
         salt = secrets.token_hex(16)
         rows.append(RecoveryCode(user=user, salt=salt, code_hash=recovery_code_hash(salt, code)))
     RecoveryCode.objects.bulk_create(rows)
+    event_record(
+        action="auth.recovery_codes_replaced",
+        actor=acting_user,
+        obj=user,
+        data={"username": user.username, "count": len(codes)},
+    )
     return codes
 
 
@@ -34,7 +44,36 @@ def mfa_device_confirm(*, acting_user: User, device: TOTPDevice) -> list[str]:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    event_record(
+        action="auth.mfa_enrolled",
+        actor=acting_user,
+        obj=device.user,
+        data={"username": device.user.username},
+    )
     return recovery_codes_replace(acting_user=acting_user, user=device.user)
+
+
+@transaction.atomic
+def mfa_reset(*, acting_user: User, user: User, reason: str) -> None:
+    """Someone has lost their authenticator app: remove it and their recovery codes, and
+    end their sessions. At their next sign-in they set up an app again. The reason is
+    recorded."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the authenticator app is being reset"})
+    if len(reason) > MAX_DATA_STRING:
+        raise ValidationError(
+            {"reason": f"The reason must be {MAX_DATA_STRING} characters or fewer"}
+        )
+    devices = TOTPDevice.objects.filter(user=user).delete()[0]
+    RecoveryCode.objects.filter(user=user).delete()
+    _end_sessions(user)
+    event_record(
+        action="account.mfa_reset",
+        actor=acting_user,
+        obj=user,
+        data={"username": user.username, "reset_reason": reason, "devices": devices},
+    )
 
 
 @transaction.atomic
@@ -46,6 +85,10 @@ def user_disable(*, acting_user: User, user: User) -> None:
     """
     user.is_active = False
     user.save(update_fields=["is_active"])
+    _end_sessions(user)
+
+
+def _end_sessions(user: User) -> None:
     user_id = str(user.pk)
     ended = [
         session.session_key

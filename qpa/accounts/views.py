@@ -14,11 +14,14 @@ from django_otp import login as otp_login
 
 from qpa.accounts.forms import ChangePasswordForm, CodeForm, SignInForm
 from qpa.accounts.mfa import (
+    TOTP,
     confirmed_device,
     mfa_satisfied,
     qr_code_data_url,
+    second_factor_failed,
     second_factor_verify,
     secret_for_typing,
+    sign_in_completed,
     throttled_until,
     unconfirmed_device,
 )
@@ -90,12 +93,22 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         wait = throttled_until(device)
+        passed = None
+        if wait is None:
+            passed = second_factor_verify(
+                device=device, code=form.cleaned_data["code"], request=request
+            )
+        else:
+            second_factor_failed(user=user, request=request, reason="throttled")
         if wait is not None:
             seconds = "1 second" if wait == 1 else f"{wait} seconds"
             form.add_error("code", f"Too many wrong codes. Wait {seconds}, then try again")
-        elif second_factor_verify(device=device, code=form.cleaned_data["code"]):
+        elif passed:
+            already = mfa_satisfied(request)
             request.session.cycle_key()
             otp_login(request, device)
+            if not already:
+                sign_in_completed(request=request, user=user, second_factor=passed)
             return HttpResponseRedirect(next_url)
         else:
             form.add_error(
@@ -117,15 +130,19 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None, help_text="The 6-digit code your app shows")
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
+            already = mfa_satisfied(request)
             codes = mfa_device_confirm(acting_user=user, device=device)
             request.session.cycle_key()
             otp_login(request, device)
+            if not already:
+                sign_in_completed(request=request, user=user, second_factor=TOTP)
             # Shown in this response only: the codes are never stored in plain text.
             return render(
                 request,
                 "accounts/recovery_codes_new.html",
                 {"codes": codes, "next": next_url, "enrolled": True},
             )
+        second_factor_failed(user=user, request=request, reason="wrong_code", step="enrol")
         form.add_error("code", "Enter the code your authenticator app shows now")
     return render(
         request,

@@ -1,22 +1,26 @@
-"""The account of every look: an append-only, hash-chained event log.
+"""The account of every look: an append-only, hash-chained, signed event log.
 
 Every view and change of case data, every sign-in and failed sign-in, and every denied
 request is written here through `event_record` (or `record_view` for pages). See
-docs/event-log.md for how a new view records, and
-docs/decisions/0030-hash-chained-event-log.md for why it works this way.
+docs/event-log.md for how a new view records, docs/decisions/0030-hash-chained-event-log.md
+for why it works this way, and docs/decisions/0100-signed-event-log.md for the keys that
+sign each entry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
@@ -33,6 +37,8 @@ GENESIS_HASH = "0" * 64
 ADVISORY_LOCK_KEY = 0x51504145564E54
 # A value in `data` longer than this is refused: the log holds identifiers, not text.
 MAX_DATA_STRING = 300
+# The entry with which a log that began unsigned (before decision 100) goes on signed.
+SIGNING_STARTED = "event_log.signing_started"
 
 TABLE = "core_event"
 SQLITE_TRIGGERS = ("core_event_refuse_update", "core_event_refuse_delete")
@@ -67,6 +73,25 @@ _POSTGRESQL_INSTALL = [
 ]
 
 
+# The request being answered on this thread, set by EventLogMiddleware: entries written
+# while answering it (by services, signals) carry its address and request id.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("qpa_event_request", default=None)
+
+
+@contextmanager
+def answering(request: HttpRequest) -> Iterator[None]:
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+def current_request() -> HttpRequest | None:
+    """The request this thread is answering, if any (None in commands and workers)."""
+    return _current_request.get()
+
+
 # --- Writing -------------------------------------------------------------------------
 
 
@@ -83,15 +108,18 @@ def event_record(
     """Append one entry to the log and return it.
 
     `actor` defaults to the signed-in user of `request`; `request` also gives the address
-    and request id. `obj` names the object acted on (its public id when it has one) and,
-    for a case or anything with a case, the child. Runs in its own (nested) transaction:
-    inside a caller's transaction the entry commits or rolls back with the change it
-    records.
+    and request id, which otherwise come from the request this thread is answering, if
+    any (so an entry a service writes says where the change came from). `obj` names the
+    object acted on (its public id when it has one) and, for a case or anything with a
+    case, the child. Runs in its own (nested) transaction: inside a caller's transaction
+    the entry commits or rolls back with the change it records.
     """
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if getattr(user, "is_authenticated", False):
             actor = user
+    if request is None:
+        request = current_request()
     object_type, object_id = _object_key(obj) if obj is not None else ("", "")
     if not child_id and obj is not None:
         child_id = child_id_of(obj)
@@ -109,6 +137,7 @@ def event_record(
         "request_id": request_id_of(request) if request is not None else "",
         "data": _clean_data(data or {}),
     }
+    key_id, secret = writing_key()
     alias = router.db_for_write(Event)
     connection = connections[alias]
     with transaction.atomic(using=alias):
@@ -120,8 +149,8 @@ def event_record(
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         head = Event.objects.using(alias).order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        fields.update(seq=seq, occurred_at=timezone.now(), prev_hash=prev_hash)
-        fields["hash"] = entry_hash(fields)
+        fields.update(seq=seq, occurred_at=timezone.now(), prev_hash=prev_hash, key_id=key_id)
+        fields["hash"] = entry_mac(fields, secret)
         return Event.objects.using(alias).create(**fields)
 
 
@@ -219,7 +248,26 @@ HASHED_FIELDS = (
     "request_id",
     "data",
 )
-COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
+COLUMNS = (*HASHED_FIELDS, "key_id", "prev_hash", "hash")
+
+
+# --- The keys ------------------------------------------------------------------------
+
+
+def signing_keys() -> dict[str, bytes]:
+    """The configured keys by id (settings.QPA_EVENT_LOG_KEYS): every one verifies."""
+    return {key_id: secret.encode() for key_id, secret in settings.QPA_EVENT_LOG_KEYS}
+
+
+def writing_key() -> tuple[str, bytes]:
+    """The newest configured key, which signs every new entry."""
+    if not settings.QPA_EVENT_LOG_KEYS:
+        raise ImproperlyConfigured(
+            "The event log has no signing key: set QPA_EVENT_LOG_KEY or "
+            "QPA_EVENT_LOG_KEY_FILE (docs/event-log.md)."
+        )
+    key_id, secret = settings.QPA_EVENT_LOG_KEYS[-1]
+    return key_id, secret.encode()
 
 
 def canonical(row: Mapping[str, Any]) -> bytes:
@@ -234,8 +282,18 @@ def canonical(row: Mapping[str, Any]) -> bytes:
 
 
 def entry_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 over the previous entry's hash and this entry's canonical JSON."""
+    """SHA-256 over the previous entry's hash and this entry's canonical JSON: the seal of
+    the entries written before the log was signed."""
     return hashlib.sha256(str(row["prev_hash"]).encode() + b"\n" + canonical(row)).hexdigest()
+
+
+def entry_mac(row: Mapping[str, Any], secret: bytes) -> str:
+    """HMAC-SHA256, under the key `row["key_id"]` names, of the previous entry's hash, the
+    key id and this entry's canonical JSON: only a holder of the key can compute it."""
+    message = (
+        str(row["prev_hash"]).encode() + b"\n" + str(row["key_id"]).encode() + b"\n"
+    ) + canonical(row)
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def _utc_iso(value: datetime | str) -> str:
@@ -252,26 +310,56 @@ class Verdict:
     head_hash: str
     broken_seq: int | None = None
     reason: str = ""
+    # Entries 1 to `unsigned` were written before the log was signed (plain SHA-256),
+    # and the signed entry after them vouches for them.
+    unsigned: int = 0
 
     @property
     def intact(self) -> bool:
         return self.broken_seq is None
 
 
-def verify_chain(rows: Iterable[Mapping[str, Any]]) -> Verdict:
-    """Walk the entries in seq order and name the first one that is not as written."""
+def verify_chain(
+    rows: Iterable[Mapping[str, Any]], keys: Mapping[str, bytes] | None = None
+) -> Verdict:
+    """Walk the entries in seq order and name the first one that is not as written.
+
+    Every entry is signed with one of `keys` (by default the configured ones), except
+    those of a log that began before signing: an unbroken run from entry 1, which the
+    first signed entry (`event_log.signing_started`) closes by naming its last entry.
+    An unsigned entry anywhere else was not written by QPA.
+    """
+    keys = signing_keys() if keys is None else keys
     expected_seq, prev_hash, head_hash, count = 1, GENESIS_HASH, GENESIS_HASH, 0
+    unsigned = 0
+    signed = False
     seen: dict[str, int] = {GENESIS_HASH: 0}
 
     def broken(seq: int, reason: str) -> Verdict:
-        return Verdict(count, expected_seq - 1, head_hash, seq, reason)
+        return Verdict(count, expected_seq - 1, head_hash, seq, reason, unsigned)
 
     for row in rows:
         seq = int(row["seq"])
         if seq != expected_seq:
             missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
             return broken(expected_seq, f"entry {missing} is missing: deleted from the log")
-        content_ok = entry_hash(row) == row["hash"]
+        key_id = str(row.get("key_id") or "")
+        if key_id:
+            secret = keys.get(key_id)
+            if secret is None:
+                return broken(
+                    seq,
+                    f"entry {seq} is signed with the key {key_id}, which is not configured "
+                    "here: add it to QPA_EVENT_LOG_KEY or QPA_EVENT_LOG_KEY_FILE",
+                )
+            content_ok = hmac.compare_digest(entry_mac(row, secret), str(row["hash"]))
+        else:
+            if signed:
+                return broken(
+                    seq,
+                    f"entry {seq} is not signed: it was put into the table, not written by QPA",
+                )
+            content_ok = entry_hash(row) == row["hash"]
         if row["prev_hash"] != prev_hash:
             earlier = seen.get(str(row["prev_hash"]))
             if earlier is not None and earlier < seq - 1:
@@ -287,11 +375,63 @@ def verify_chain(rows: Iterable[Mapping[str, Any]]) -> Verdict:
             return broken(seq, f"entry {seq} was changed: it does not follow entry {seq - 1}")
         if not content_ok:
             return broken(seq, f"entry {seq} was changed: its hash does not match its contents")
+        if key_id and not signed:
+            signed = True
+            unsigned = count
+            if unsigned and not _closes_unsigned_run(row, unsigned):
+                unsigned = 0
+                return broken(
+                    1,
+                    f"entries 1–{count} are not signed, and entry {seq}, the first signed "
+                    "entry, does not vouch for them: they were not written by QPA",
+                )
         seen[str(row["hash"])] = seq
         prev_hash = head_hash = str(row["hash"])
         expected_seq += 1
         count += 1
-    return Verdict(count, expected_seq - 1, head_hash)
+    if count and not signed:
+        return broken(
+            1,
+            f"entries 1–{count} are not signed and no signed entry vouches for them: "
+            "they were not written by QPA",
+        )
+    return Verdict(count, expected_seq - 1, head_hash, unsigned=unsigned)
+
+
+def _closes_unsigned_run(row: Mapping[str, Any], unsigned: int) -> bool:
+    data = row["data"]
+    data = json.loads(data) if isinstance(data, str) else data
+    return (
+        row["action"] == SIGNING_STARTED
+        and isinstance(data, dict)
+        and data.get("unsigned_until") == unsigned
+    )
+
+
+def signing_started_fields(
+    *, head_seq: int, head_hash: str, key_id: str, secret: bytes
+) -> dict[str, Any]:
+    """The entry that closes a log begun before signing: it follows the last unsigned
+    entry, names it, and is signed, so no unsigned entry can be added after it."""
+    fields: dict[str, Any] = {
+        "seq": head_seq + 1,
+        "occurred_at": timezone.now(),
+        "actor_id": None,
+        "actor_username": "",
+        "actor_role": "",
+        "action": SIGNING_STARTED,
+        "object_type": "",
+        "object_id": "",
+        "child_id": "",
+        "child_ids": "",
+        "ip": "",
+        "request_id": "",
+        "data": {"unsigned_until": head_seq, "unsigned_head": head_hash},
+        "prev_hash": head_hash,
+        "key_id": key_id,
+    }
+    fields["hash"] = entry_mac(fields, secret)
+    return fields
 
 
 def verify_event_log(using: str = "default") -> Verdict:
@@ -385,6 +525,83 @@ def flush_allowed(using: str) -> Iterator[None]:
 
 
 # --- Reading -------------------------------------------------------------------------
+
+# Keys of `data` that say how QPA was used, never what an audit found about a child. A
+# reader who may not see case detail (administrators read the log) is shown only these;
+# any other key (severity, outcome, rank, stratum, a legal hold's reason...) is withheld,
+# so a key added later stays hidden until it is judged and listed here.
+DETAILS_FOR_EVERY_READER = frozenset(
+    {
+        "algorithm",
+        "allocations",
+        "bytes",
+        "change",
+        "changed",
+        "child_ids",
+        "council",
+        "count",
+        "cycle",
+        "days",
+        "deleted",
+        "devices",
+        "domain",
+        "drawn",
+        "entries_verified",
+        "failure",
+        "file",
+        "filters",
+        "format",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "kept_under_legal_hold",
+        "method",
+        "moderation",
+        "objects",
+        "os_user",
+        "parameters",
+        "path",
+        "percent",
+        "prefix",
+        "quarter",
+        "reset_reason",
+        "role",
+        "scope",
+        "second_factor",
+        "sent",
+        "service_areas",
+        "sha256",
+        "status",
+        "step",
+        "teams",
+        "to_file",
+        "today",
+        "unsigned_head",
+        "unsigned_until",
+        "unused_left",
+        "username",
+        "vendor",
+        "version",
+        "via",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Details:
+    shown: list[tuple[str, str]]
+    withheld: int
+
+
+def event_details(data: Mapping[str, Any], *, case_detail: bool) -> Details:
+    """An entry's `data` as a reader may see it: everything for a reader who may see
+    case detail, otherwise only DETAILS_FOR_EVERY_READER, with a count of the rest."""
+    shown = [
+        (str(key), str(value))
+        for key, value in data.items()
+        if case_detail or key in DETAILS_FOR_EVERY_READER
+    ]
+    return Details(shown=shown, withheld=len(data) - len(shown))
 
 
 def events_search(

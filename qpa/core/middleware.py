@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from qpa.core.events import MAX_DATA_STRING, event_record
+from qpa.core.events import MAX_DATA_STRING, answering, event_record
 
 
 class NoStoreMiddleware:
@@ -36,7 +36,8 @@ class EventLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with answering(request):
+            response = self.get_response(request)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
         if response.status_code in self.DENIED and getattr(user, "is_authenticated", False):

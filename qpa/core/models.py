@@ -35,7 +35,7 @@ class BaseModel(models.Model):
 
 
 class Event(models.Model):
-    """One entry in the account of every look: append-only and hash-chained.
+    """One entry in the account of every look: append-only, hash-chained and signed.
 
     Written only by qpa.core.events.event_record. Who acted is stored as plain values,
     not a foreign key, so deleting a user (or a case) never cascades into the log.
@@ -60,6 +60,9 @@ class Event(models.Model):
     # Identifiers and counts only: never case-note text.
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # The key that signed the entry (settings.QPA_EVENT_LOG_KEYS): `hash` is then an
+    # HMAC-SHA256 under it. Blank only for entries written before the log was signed.
+    key_id = models.CharField(max_length=16, blank=True, default="")
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

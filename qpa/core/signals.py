@@ -1,20 +1,17 @@
-"""Sign-ins, failed sign-ins and sign-outs go into the event log, whichever path (the
-sign-in page, django-axes, OpenID Connect) authenticated the person."""
+"""Failed sign-ins and sign-outs go into the event log, whichever path (the sign-in page,
+django-axes, OpenID Connect) authenticated the person. The sign-in itself is recorded by
+qpa.accounts.signals, which knows whether a second factor is still to come."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest
 
 from qpa.core.events import event_record, register_sqlite_function
-
-
-def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    event_record(action="auth.sign_in", actor=user, request=request)
 
 
 def _sign_in_failed(
@@ -39,7 +36,6 @@ def _on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwarg
 
 
 def connect() -> None:
-    user_logged_in.connect(_signed_in, dispatch_uid="qpa-event-sign-in")
     user_login_failed.connect(_sign_in_failed, dispatch_uid="qpa-event-sign-in-failed")
     user_logged_out.connect(_signed_out, dispatch_uid="qpa-event-sign-out")
     connection_created.connect(_on_connection_created, dispatch_uid="qpa-event-log-sqlite")

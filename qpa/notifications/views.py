@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qpa.accounts.models import User
+from qpa.core.events import record_view
 from qpa.notifications import selectors, services
 
 PAGE_SIZE = 25
@@ -37,6 +38,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         selectors.notifications_for(user=user).select_related("acknowledged_by"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    # Notifications name children and quote what happened: the look is recorded.
+    page.object_list = list(page.object_list)
+    if page.object_list:
+        record_view(request, action="notifications.listed", objects=page.object_list)
     return render(
         request,
         "notifications/inbox.html",

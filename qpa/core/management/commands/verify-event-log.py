@@ -15,8 +15,9 @@ UNPROTECTED = 3
 
 class Command(BaseCommand):
     help = (
-        "Checks the event log's hash chain and its triggers. Exits 0 when intact, 1 naming "
-        "the first broken entry, 3 when the triggers that refuse changes are missing."
+        "Checks the event log's hash chain, each entry's signature and the triggers. Exits 0 "
+        "when intact, 1 naming the first broken or unsigned entry, 3 when the triggers that "
+        "refuse changes are missing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,6 +51,12 @@ class Command(BaseCommand):
             f"Event log intact: {verdict.entries} entries; head {verdict.head_seq}:"
             f"{verdict.head_hash}"
         )
+        if verdict.unsigned:
+            self.stdout.write(
+                f"Entries 1–{verdict.unsigned} were written before the log was signed "
+                f"(SHA-256 alone); entry {verdict.unsigned + 1} vouches for them, and every "
+                "entry since is signed."
+            )
 
     def _check_anchor(self, anchor: str, using: str) -> None:
         seq_text, _, expected = anchor.partition(":")
