@@ -30,8 +30,30 @@ def _rating_choices(ratings: list[Rating]) -> list[tuple[str, str]]:
     return [(str(r.pk), r.label) for r in ratings]
 
 
+class HintedRadioSelect(forms.RadioSelect):
+    """Radios that carry a GOV.UK hint under each choice: {value: hint}. The hints of the
+    rating radios are the domain's grading descriptors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hints: dict[str, str] = {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
+
+
+class RatingChoiceField(forms.ChoiceField):
+    """The rating radios of a domain, drawn with each radio's hint."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template_name = "audits/_rating_radios.html"
+
+
 class DomainForm(GovukForm):
-    rating = forms.ChoiceField(label="Rating", required=False, widget=forms.RadioSelect, choices=[])
+    rating = RatingChoiceField(label="Rating", required=False, widget=HintedRadioSelect, choices=[])
     evidence = _text(
         "Evidence and findings",
         rows=8,
@@ -52,6 +74,9 @@ class DomainForm(GovukForm):
         field.choices = choices
         field.label = f"How would you rate {domain.name}?"
         field.error_messages["invalid_choice"] = "Choose one of the ratings."
+        # Each rating's grading descriptor, shown as the hint of its radio.
+        if isinstance(field.widget, HintedRadioSelect):
+            field.widget.hints = {str(d.rating_id): d.text for d in domain.descriptors.all()}
 
     def rating_value(self) -> tuple[Rating | None, bool]:
         value = self.cleaned_data.get("rating") or ""

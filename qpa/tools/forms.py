@@ -7,6 +7,16 @@ from django.core.exceptions import ValidationError
 
 from qpa.core.forms import GovukForm
 from qpa.tools.models import AuditTool, Rating, RatingScale, ToolKind
+from qpa.tools.services import MAX_DESCRIPTOR
+
+
+def _overall_optional() -> forms.BooleanField:
+    return forms.BooleanField(
+        label="Auditors may leave the overall rating blank",
+        required=False,
+        help_text="For a themed tool whose results are reported domain by domain. Audits "
+        "without an overall rating count in the domain figures only.",
+    )
 
 
 class ToolCreateForm(GovukForm):
@@ -20,6 +30,7 @@ class ToolCreateForm(GovukForm):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    overall_rating_optional = _overall_optional()
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -36,6 +47,7 @@ class ToolEditForm(GovukForm):
     is_active = forms.BooleanField(
         label="Available for new audits", required=False, help_text="Untick to retire the tool."
     )
+    overall_rating_optional = _overall_optional()
 
     def __init__(self, *args: Any, tool: AuditTool, **kwargs: Any) -> None:
         self.tool = tool
@@ -65,6 +77,28 @@ class DomainForm(GovukForm):
     allows_not_applicable = forms.BooleanField(
         label="Auditors may rate this domain as not applicable", required=False
     )
+
+    def __init__(self, *args: Any, scale: RatingScale, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One grading descriptor per rating of the tool's scale, shown to auditors beside
+        # that rating's choice on the domain's page.
+        for rating in scale.ratings.all():
+            self.fields[f"descriptor_{rating.rank}"] = forms.CharField(
+                label=f"What {rating.label.lower()} looks like",
+                required=False,
+                max_length=MAX_DESCRIPTOR,
+                widget=forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"}),
+                error_messages={
+                    "max_length": f"Keep this to {MAX_DESCRIPTOR:,} characters or fewer."
+                },
+            )
+
+    def descriptors(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("descriptor_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("descriptor_")
+        }
 
 
 class ScaleCreateForm(GovukForm):

@@ -115,6 +115,9 @@ class ToolVersion(BaseModel):
     tool = models.ForeignKey(AuditTool, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     change_note = models.CharField(max_length=300, blank=True)
+    # A themed tool may report its domains only: its audits may leave the overall rating
+    # blank, and reports leave those audits out of the overall figures.
+    overall_rating_optional = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["tool", "-number"]
@@ -142,3 +145,22 @@ class Domain(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RatingDescriptor(models.Model):
+    """What one rating looks like in one domain: the grading descriptor auditors read
+    beside the rating choices. Part of the domain, so part of the tool version."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="descriptors")
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["domain", "rating__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "rating"], name="unique_descriptor"),
+            models.CheckConstraint(condition=~models.Q(text=""), name="descriptor_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.rating}"

@@ -1,16 +1,26 @@
 """Writes to scales and tools. A tool that audits already use is never edited in place:
-the change lands on a new version and old audits stay on theirs."""
+the change lands on a new version and old audits stay on theirs. Domains, their grading
+descriptors and whether the overall rating is optional all belong to the version."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from qpa.accounts.models import User
-from qpa.tools.models import AuditTool, Domain, Rating, RatingCrosswalk, RatingScale, ToolVersion
+from qpa.tools.models import (
+    AuditTool,
+    Domain,
+    Rating,
+    RatingCrosswalk,
+    RatingDescriptor,
+    RatingScale,
+    ToolVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -19,8 +29,12 @@ class DomainSpec:
     prompts: str = ""
     guidance: str = ""
     allows_not_applicable: bool = True
+    # {rating rank: what that rating looks like in this domain}; a blank text has none.
+    descriptors: Mapping[int, str] = field(default_factory=dict)
 
 
+# The longest grading descriptor: a short paragraph, read beside a radio button.
+MAX_DESCRIPTOR = 1_000
 # Words the tool and scale URLs use for their own pages.
 RESERVED_SLUGS = {"new", "scales"}
 
@@ -52,6 +66,7 @@ def tool_create(
     scale: RatingScale,
     description: str = "",
     domains: list[DomainSpec] | None = None,
+    overall_rating_optional: bool = False,
 ) -> AuditTool:
     tool = AuditTool.objects.create(
         slug=_unique_slug(AuditTool, name),
@@ -63,10 +78,14 @@ def tool_create(
         updated_by=acting_user,
     )
     version = ToolVersion.objects.create(
-        tool=tool, number=1, change_note="First version", created_by=acting_user
+        tool=tool,
+        number=1,
+        change_note="First version",
+        overall_rating_optional=overall_rating_optional,
+        created_by=acting_user,
     )
     for order, spec in enumerate(domains or [], start=1):
-        Domain.objects.create(
+        domain = Domain.objects.create(
             version=version,
             order=order,
             name=spec.name,
@@ -74,19 +93,68 @@ def tool_create(
             guidance=spec.guidance,
             allows_not_applicable=spec.allows_not_applicable,
         )
+        _set_descriptors(domain, spec.descriptors)
     return tool
 
 
 @transaction.atomic
 def tool_update(
-    *, acting_user: User | None, tool: AuditTool, name: str, description: str, is_active: bool
+    *,
+    acting_user: User | None,
+    tool: AuditTool,
+    name: str,
+    description: str,
+    is_active: bool,
+    overall_rating_optional: bool | None = None,
 ) -> AuditTool:
+    """Name, description and availability change in place (audits do not depend on them);
+    whether the overall rating is optional belongs to the version, so changing it on a
+    version in use creates a new one."""
     tool.name = name
     tool.description = description
     tool.is_active = is_active
     tool.updated_by = acting_user
     tool.save(update_fields=["name", "description", "is_active", "updated_by", "updated_at"])
+    if (
+        overall_rating_optional is not None
+        and overall_rating_optional != tool.current_version.overall_rating_optional
+    ):
+        note = (
+            "Overall rating made optional"
+            if overall_rating_optional
+            else "Overall rating made required"
+        )
+        version = _editable_version(acting_user=acting_user, tool=tool, note=note)
+        version.overall_rating_optional = overall_rating_optional
+        version.save(update_fields=["overall_rating_optional", "updated_at"])
     return tool
+
+
+def _set_descriptors(domain: Domain, descriptors: Mapping[int, str]) -> None:
+    """Replace the domain's descriptors: one per rating of the tool's scale, by rank."""
+    ratings = {r.rank: r for r in domain.version.tool.scale.ratings.all()}
+    texts = {rank: (text or "").strip() for rank, text in descriptors.items()}
+    for rank, text in texts.items():
+        if rank not in ratings:
+            raise ValidationError(f"The scale of {domain.version.tool} has no rating {rank}.")
+        if len(text) > MAX_DESCRIPTOR:
+            raise ValidationError(
+                {
+                    f"descriptor_{rank}": f"Keep the descriptor of {ratings[rank].label} to "
+                    f"{MAX_DESCRIPTOR:,} characters or fewer."
+                }
+            )
+    domain.descriptors.all().delete()
+    RatingDescriptor.objects.bulk_create(
+        RatingDescriptor(domain=domain, rating=ratings[rank], text=text)
+        for rank, text in sorted(texts.items())
+        if text
+    )
+
+
+def domain_descriptors(domain: Domain) -> dict[int, str]:
+    """{rating rank: descriptor} of one domain."""
+    return {d.rating.rank: d.text for d in domain.descriptors.select_related("rating")}
 
 
 def _editable_version(*, acting_user: User | None, tool: AuditTool, note: str) -> ToolVersion:
@@ -97,19 +165,25 @@ def _editable_version(*, acting_user: User | None, tool: AuditTool, note: str) -
         current.save(update_fields=["change_note", "updated_at"])
         return current
     new = ToolVersion.objects.create(
-        tool=tool, number=current.number + 1, change_note=note, created_by=acting_user
+        tool=tool,
+        number=current.number + 1,
+        change_note=note,
+        overall_rating_optional=current.overall_rating_optional,
+        created_by=acting_user,
     )
-    Domain.objects.bulk_create(
-        Domain(
+    for old in current.domains.prefetch_related("descriptors"):
+        copy = Domain.objects.create(
             version=new,
-            order=d.order,
-            name=d.name,
-            prompts=d.prompts,
-            guidance=d.guidance,
-            allows_not_applicable=d.allows_not_applicable,
+            order=old.order,
+            name=old.name,
+            prompts=old.prompts,
+            guidance=old.guidance,
+            allows_not_applicable=old.allows_not_applicable,
         )
-        for d in current.domains.all()
-    )
+        RatingDescriptor.objects.bulk_create(
+            RatingDescriptor(domain=copy, rating_id=d.rating_id, text=d.text)
+            for d in old.descriptors.all()
+        )
     return new
 
 
@@ -126,7 +200,7 @@ def tool_domain_add(*, acting_user: User | None, tool: AuditTool, spec: DomainSp
     version = _editable_version(acting_user=acting_user, tool=tool, note=f"Added {spec.name}")
     _check_name_free(version, spec.name)
     last = version.domains.order_by("-order").first()
-    Domain.objects.create(
+    domain = Domain.objects.create(
         version=version,
         order=(last.order + 1) if last else 1,
         name=spec.name,
@@ -134,6 +208,7 @@ def tool_domain_add(*, acting_user: User | None, tool: AuditTool, spec: DomainSp
         guidance=spec.guidance,
         allows_not_applicable=spec.allows_not_applicable,
     )
+    _set_descriptors(domain, spec.descriptors)
     return version
 
 
@@ -149,6 +224,7 @@ def tool_domain_update(
     domain.guidance = spec.guidance
     domain.allows_not_applicable = spec.allows_not_applicable
     domain.save()
+    _set_descriptors(domain, spec.descriptors)
     return version
 
 

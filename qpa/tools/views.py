@@ -9,8 +9,8 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
+from qpa.accounts.models import User
+from qpa.accounts.permissions import Permission, permission_required
 from qpa.core.forms import add_validation_error
 from qpa.tools import services
 from qpa.tools.forms import (
@@ -23,7 +23,7 @@ from qpa.tools.forms import (
 )
 from qpa.tools.models import AuditTool, Domain, RatingCrosswalk, RatingScale
 
-administrators_only = role_required(Role.ADMINISTRATOR)
+administrators_only = permission_required(Permission.ADMINISTER)
 
 
 def _acting(request: HttpRequest) -> User:
@@ -56,7 +56,7 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "tool": tool,
             "version": version,
-            "domains": version.domains.all(),
+            "domains": version.domains.prefetch_related("descriptors__rating"),
             "in_use": services.version_in_use(version),
             "versions": tool.versions.annotate(
                 audit_count=Count("audits", distinct=True),
@@ -69,34 +69,50 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @administrators_only
 def tool_edit(request: HttpRequest, slug: str) -> HttpResponse:
     tool = get_object_or_404(AuditTool, slug=slug)
-    initial = {"name": tool.name, "description": tool.description, "is_active": tool.is_active}
+    initial = {
+        "name": tool.name,
+        "description": tool.description,
+        "is_active": tool.is_active,
+        "overall_rating_optional": tool.current_version.overall_rating_optional,
+    }
     form = ToolEditForm(request.POST or None, initial=initial, tool=tool)
     if request.method == "POST" and form.is_valid():
         services.tool_update(acting_user=_acting(request), tool=tool, **form.cleaned_data)
         messages.success(request, f"{tool.name} saved.")
         return redirect(tool)
     return render(
-        request, "tools/tool_form.html", {"form": form, "title": f"Edit {tool.name}", "tool": tool}
+        request,
+        "tools/tool_form.html",
+        {
+            "form": form,
+            "title": f"Edit {tool.name}",
+            "tool": tool,
+            "in_use": services.version_in_use(tool.current_version),
+        },
     )
 
 
-def _domain_spec(data: dict[str, object]) -> services.DomainSpec:
+def _domain_spec(form: DomainForm) -> services.DomainSpec:
+    data = form.cleaned_data
     return services.DomainSpec(
         name=str(data["name"]).strip(),
         prompts=str(data["prompts"]),
         guidance=str(data["guidance"]),
         allows_not_applicable=bool(data["allows_not_applicable"]),
+        descriptors=form.descriptors(),
     )
 
 
 @administrators_only
 def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
-    tool = get_object_or_404(AuditTool, slug=slug)
-    form = DomainForm(request.POST or None, initial={"allows_not_applicable": True})
+    tool = get_object_or_404(AuditTool.objects.select_related("scale"), slug=slug)
+    form = DomainForm(
+        request.POST or None, initial={"allows_not_applicable": True}, scale=tool.scale
+    )
     if request.method == "POST" and form.is_valid():
         try:
             version = services.tool_domain_add(
-                acting_user=_acting(request), tool=tool, spec=_domain_spec(form.cleaned_data)
+                acting_user=_acting(request), tool=tool, spec=_domain_spec(form)
             )
         except ValidationError as error:
             add_validation_error(form, error)
@@ -124,22 +140,25 @@ def _current_domain(tool: AuditTool, position: int) -> Domain:
 
 @administrators_only
 def domain_edit(request: HttpRequest, slug: str, position: int) -> HttpResponse:
-    tool = get_object_or_404(AuditTool, slug=slug)
+    tool = get_object_or_404(AuditTool.objects.select_related("scale"), slug=slug)
     domain = _current_domain(tool, position)
-    initial = {
+    initial: dict[str, object] = {
         "name": domain.name,
         "prompts": domain.prompts,
         "guidance": domain.guidance,
         "allows_not_applicable": domain.allows_not_applicable,
     }
-    form = DomainForm(request.POST or None, initial=initial)
+    initial |= {
+        f"descriptor_{rank}": text for rank, text in services.domain_descriptors(domain).items()
+    }
+    form = DomainForm(request.POST or None, initial=initial, scale=tool.scale)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.tool_domain_update(
                 acting_user=_acting(request),
                 tool=tool,
                 position=position,
-                spec=_domain_spec(form.cleaned_data),
+                spec=_domain_spec(form),
             )
         except ValidationError as error:
             add_validation_error(form, error)
