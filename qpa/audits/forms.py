@@ -109,13 +109,25 @@ class OverallForm(GovukForm):
     )
     family_view_text = _text("How the family’s view was captured, or what was missing", rows=4)
 
-    def __init__(self, *args: Any, ratings: list[Rating], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, ratings: list[Rating], optional: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.ratings = {str(r.pk): r for r in ratings}
         field = self.fields["overall_rating"]
         if not isinstance(field, forms.ChoiceField):  # pragma: no cover
             raise TypeError("overall_rating must be a choice")
         field.choices = _rating_choices(ratings)
+        if optional:
+            # A themed tool reported domain by domain: a radio cannot be unticked, so
+            # "no overall rating" is a choice of its own.
+            field.choices = [*field.choices, ("", "No overall rating")]
+            field.label = "Overall rating of the case (optional)"
+            field.help_text = (
+                "This tool reports each domain: you may leave the overall rating out. An "
+                "audit without one counts in the domain figures only."
+            )
+            self.fields["overall_rationale"].label = "Why this rating (if you gave one)"
         for name in ("overall_rating", "child_experience_captured", "family_view_captured"):
             self.fields[name].error_messages["invalid_choice"] = "Choose one of the answers."
 

@@ -52,7 +52,7 @@ def template_csv(tool: AuditTool) -> str:
                 "A. Auditor",
                 "31/10/2026",
                 tool.name,
-                "Good",
+                "" if tool.current_version.overall_rating_optional else "Good",
                 *example_ratings,
             ],
         ]
@@ -76,7 +76,7 @@ class _Row:
     auditor_name: str
     audit_date: date
     version: ToolVersion
-    overall: Rating
+    overall: Rating | None  # None only where the tool version makes it optional
     domains: list[tuple[Domain, Rating | None, bool]] = field(default_factory=list)
 
 
@@ -150,11 +150,12 @@ def _parse_row(
         return None, errors
     overall_text = _text(row.get("Overall rating"))
     overall = info.ratings.get(name_key(overall_text))
-    if overall is None:
-        labels = ", ".join(r.label for r in info.tool.scale.ratings.all())
+    labels = ", ".join(r.label for r in info.tool.scale.ratings.all())
+    # A blank is checked once the version is known: a version may make it optional.
+    if overall is None and overall_text:
         err(
             "Overall rating",
-            f"{overall_text or 'A blank'} is not a rating of {info.tool.name}: use {labels}.",
+            f"{overall_text} is not a rating of {info.tool.name}: use {labels}.",
         )
     filled = {h: _text(row.get(h)) for h in domain_headers if _text(row.get(h))}
     version = next(
@@ -166,6 +167,11 @@ def _parse_row(
             if name_key(header) not in known:
                 err(header, f"{header} is not a domain of {info.tool.name}.")
         return None, errors
+    if not overall_text and not version.overall_rating_optional:
+        err(
+            "Overall rating",
+            f"The overall rating is blank: {info.tool.name} needs one of {labels}.",
+        )
     domains = dict(info.versions[[v for v, _ in info.versions].index(version)][1])
     rated: list[tuple[Domain, Rating | None, bool]] = []
     for header, value in filled.items():
@@ -180,7 +186,7 @@ def _parse_row(
             err(header, f"{value} is not a rating of {info.tool.name}.")
             continue
         rated.append((domain, rating, False))
-    if errors or overall is None or audit_date is None:
+    if errors or audit_date is None:
         return None, errors
     user = look.users.get(name_key(auditor_name))
     return (

@@ -83,12 +83,9 @@ class Audit(BaseModel):
     class Meta:
         ordering = ["-audit_date", "-created_at"]
         indexes = [models.Index(fields=["status", "audit_date"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="submitted") | models.Q(overall_rating__isnull=False),
-                name="submitted_audit_has_overall_rating",
-            )
-        ]
+        # A submitted audit has an overall rating unless its tool version makes it
+        # optional (ToolVersion.overall_rating_optional): audit_problems checks it, since
+        # a check constraint cannot look at the version.
 
     def __str__(self) -> str:
         return f"Audit of {self.case} ({self.get_status_display()})"

@@ -276,9 +276,12 @@ def domain_status(domain_rating: DomainRating | None) -> str:
 
 
 def overall_status(audit: Audit) -> str:
+    """A tool version whose overall rating is optional completes without one; a rating,
+    when given, always needs its rationale."""
+    rated = audit.overall_rating_id is not None
     if (
-        audit.overall_rating_id is not None
-        and audit.overall_rationale.strip()
+        (rated or audit.tool_version.overall_rating_optional)
+        and (not rated or audit.overall_rationale.strip())
         and audit.child_experience_captured
         and audit.family_view_captured
     ):
@@ -339,8 +342,12 @@ def audit_problems(audit: Audit) -> list[tuple[str, str]]:
         if task.domain is None:
             problems.append(
                 (
-                    "Complete the overall judgement: the rating, its rationale, and whether "
-                    "the child's lived experience and the family's view were captured",
+                    "Complete the overall judgement: whether the child's lived experience and "
+                    "the family's view were captured, and the rationale of any overall rating "
+                    "(this tool's overall rating is optional)"
+                    if audit.tool_version.overall_rating_optional
+                    else "Complete the overall judgement: the rating, its rationale, and "
+                    "whether the child's lived experience and the family's view were captured",
                     "overall",
                 )
             )

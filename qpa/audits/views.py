@@ -391,6 +391,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if refusal:
         return refusal
     ratings = list(audit.tool_version.tool.scale.ratings.all())
+    optional = audit.tool_version.overall_rating_optional
     version = audit.version
     fields = (
         "overall_rationale",
@@ -404,7 +405,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if posted is None:
             return _no_version(request)
         version = posted
-        form = OverallForm(request.POST, ratings=ratings)
+        form = OverallForm(request.POST, ratings=ratings, optional=optional)
         if form.is_valid():
             try:
                 saved = services.audit_save_overall(
@@ -453,7 +454,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         initial = {name: getattr(audit, name) for name in fields}
         initial["overall_rating"] = str(audit.overall_rating_id or "")
-        form = OverallForm(initial=initial, ratings=ratings)
+        form = OverallForm(initial=initial, ratings=ratings, optional=optional)
     record_view(request, action="audit.viewed", objects=[audit])
     return render(
         request,

@@ -37,7 +37,8 @@ class ReportCount(models.Model):
     team_key = models.IntegerField()  # ALL or a Team id
     cycle_key = models.IntegerField()  # ALL or a Cycle id
     domain = models.CharField(max_length=160, blank=True)  # OVERALL or a domain's name
-    # Empty for a domain rated not applicable.
+    # Empty for a domain rated not applicable, and overall for audits of a tool whose
+    # overall rating is optional that have none (counted in audits, not in the ratings).
     rating = models.ForeignKey(
         "tools.Rating",
         null=True,
@@ -59,10 +60,6 @@ class ReportCount(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(count__gt=0), name="report_count_positive"),
-            models.CheckConstraint(
-                condition=~models.Q(domain="") | models.Q(rating__isnull=False),
-                name="report_overall_count_has_rating",
-            ),
         ]
 
     def __str__(self) -> str:

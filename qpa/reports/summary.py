@@ -222,12 +222,18 @@ def report_summary(
 
     monthly: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     not_comparable = 0
+    # Audits of a tool whose overall rating is optional that have none: counted among the
+    # audits and in the domain figures, in no overall figure.
+    no_overall = 0
     for month, rating_id, n in (
         place.filter(domain=OVERALL)
         .values_list("month", "rating_id")
         .order_by()
         .annotate(n=Sum("count"))
     ):
+        if rating_id is None:
+            no_overall += n
+            continue
         target = scale.to_scale.get(rating_id)
         if target is None:
             not_comparable += n
@@ -256,7 +262,7 @@ def report_summary(
     for counts in monthly.values():
         for rating_id, n in counts.items():
             overall_counts[rating_id] += n
-    completed = sum(overall_counts.values()) + not_comparable
+    completed = sum(overall_counts.values()) + not_comparable + no_overall
 
     def hide(n: int) -> int | None:
         return None if suppress and is_small(n) else n
@@ -365,8 +371,9 @@ def report_summary(
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "audits_completed": hide(completed),
         "by_service_area": by_service_area,
-        "overall": rating_list(overall_counts, completed),
+        "overall": rating_list(overall_counts, completed - no_overall),
         "not_comparable": hide(not_comparable),
+        "no_overall_rating": hide(no_overall),
         "domains": domains,
         "areas_of_good_practice": [name for *_, name in sorted(goods)[:RANKED]],
         "areas_of_poor_practice": [name for *_, name in sorted(poors)[:RANKED]],
