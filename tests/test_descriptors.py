@@ -148,9 +148,10 @@ def test_a_too_long_descriptor_is_refused_and_nothing_changes(personas: Personas
     assert response.status_code == 200
     assert "Keep this to 1,000 characters or fewer." in response.content.decode()
     referral = _qop().current_version.domains.get(order=1)
-    assert _descriptors(referral)["Adequate"] == DESCRIPTORS["quality-of-practice"][
-        "Referral and Response"
-    ][2]
+    assert (
+        _descriptors(referral)["Adequate"]
+        == DESCRIPTORS["quality-of-practice"]["Referral and Response"][2]
+    )
 
 
 def test_the_tool_page_shows_each_domains_descriptors(personas: Personas) -> None:
@@ -166,9 +167,10 @@ def test_only_administrators_edit_descriptors(personas: Personas, who: str) -> N
     client = signed_in(getattr(personas, who))
     assert client.get("/tools/quality-of-practice/domains/1/").status_code == 403
     assert client.post("/tools/quality-of-practice/domains/1/", data).status_code == 403
-    assert "Changed by someone else." not in _descriptors(
-        _qop().current_version.domains.get(order=1)
-    ).values()
+    assert (
+        "Changed by someone else."
+        not in _descriptors(_qop().current_version.domains.get(order=1)).values()
+    )
 
 
 # --- Beside the rating choices -------------------------------------------------------

@@ -263,7 +263,11 @@ TARGETS: dict[str, Target] = {
         user=lambda ctx: ctx.world.cal,
         build=lambda ctx, data, files: __import__(
             "qpa.audits.forms", fromlist=["OverallForm"]
-        ).OverallForm(data, ratings=_ratings(ctx.draft)),
+        ).OverallForm(
+            data,
+            ratings=_ratings(ctx.draft),
+            optional=ctx.draft.tool_version.overall_rating_optional,
+        ),
         hidden=_draft_version,
     ),
     "qpa.audits.forms.ReopenForm": Target(
@@ -320,7 +324,17 @@ TARGETS: dict[str, Target] = {
         url=_step("population"), user=lambda ctx: ctx.world.lead, session=_wizard("themed")
     ),
     "qpa.cycles.forms.PlanChoiceForm": Target(
-        url=_step("plan"), user=lambda ctx: ctx.world.lead, session=_wizard("themed")
+        url=_step("plan"),
+        user=lambda ctx: ctx.world.lead,
+        session=_wizard("themed"),
+        build=lambda ctx, data, files: __import__(
+            "qpa.cycles.forms", fromlist=["PlanChoiceForm"]
+        ).PlanChoiceForm(data, themed=True),
+    ),
+    "qpa.cycles.forms.SampleSizeForm": Target(
+        url=_step("size"),
+        user=lambda ctx: ctx.world.lead,
+        session=lambda ctx: {**_wizard("themed")(ctx), "plan": "none"},
     ),
     "qpa.cycles.forms.AuditorsForm": Target(
         url=_step("auditors"),
@@ -377,6 +391,9 @@ TARGETS: dict[str, Target] = {
     "qpa.tools.forms.DomainForm": Target(
         url=lambda ctx: "/tools/quality-of-practice/domains/new/",
         user=lambda ctx: ctx.world.admin,
+        build=lambda ctx, data, files: __import__(
+            "qpa.tools.forms", fromlist=["DomainForm"]
+        ).DomainForm(data, scale=AuditTool.objects.get(slug="quality-of-practice").scale),
     ),
     "qpa.tools.forms.ScaleCreateForm": Target(
         url=lambda ctx: "/tools/scales/new/", user=lambda ctx: ctx.world.admin

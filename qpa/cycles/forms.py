@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from qpa.accounts.models import User
 from qpa.core.forms import GovukForm
 from qpa.cycles.models import CycleKind, QuotaMethod, SamplingPlan
-from qpa.cycles.population import clean_population_filter
+from qpa.cycles.population import PopulationSize, clean_population_filter
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool
 
@@ -178,6 +178,10 @@ class PopulationForm(GovukForm):
         return dict(population_filter)
 
 
+# The answer of a themed cycle that draws from its population without a plan.
+NO_PLAN = "none"
+
+
 class PlanChoiceForm(GovukForm):
     plan = forms.ModelChoiceField(
         label="Which sampling plan should the draw follow?",
@@ -187,6 +191,57 @@ class PlanChoiceForm(GovukForm):
         to_field_name="public_id",
         error_messages={"required": "Choose a sampling plan."},
     )
+
+    def __init__(self, *args: Any, themed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if themed:
+            # A theme's population is the sample frame: no plan of zero quotas needed.
+            plans = SamplingPlan.objects.filter(is_active=True)
+            self.fields["plan"] = forms.ChoiceField(
+                label="Which sampling plan should the draw follow?",
+                choices=[
+                    (NO_PLAN, "No plan: draw from the theme's population alone"),
+                    *[(str(p.public_id), p.name) for p in plans],
+                ],
+                widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+                error_messages={
+                    "required": "Choose a sampling plan, or no plan.",
+                    "invalid_choice": "Choose a sampling plan, or no plan.",
+                },
+            )
+
+    def answer(self) -> str:
+        value = self.cleaned_data["plan"]
+        return value if isinstance(value, str) else str(value.public_id)
+
+
+class SampleSizeForm(GovukForm):
+    """A themed cycle without a plan: how many of its population's cases to draw."""
+
+    size = forms.IntegerField(
+        label="How many cases should the draw take?",
+        required=False,
+        min_value=1,
+        max_value=5000,
+        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-4"}),
+        error_messages={
+            "min_value": "Enter at least 1 case, or leave it empty for every case.",
+            "max_value": "Enter 5000 cases or fewer.",
+            "invalid": "Enter a whole number of cases, or leave it empty for every case.",
+        },
+    )
+
+    def __init__(self, *args: Any, population: PopulationSize | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        hint = "Leave it empty to audit every eligible case."
+        if population is not None:
+            found = "1 case meets" if population.total == 1 else f"{population.total} cases meet"
+            hint = (
+                f"{found} the theme's population today, {population.open} of them open. "
+                "Closed cases, and cases no auditor of the cycle is independent of, are left "
+                f"out at the draw. {hint}"
+            )
+        self.fields["size"].help_text = hint
 
 
 class PeopleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

@@ -89,7 +89,13 @@ class Cycle(BaseModel):
     tool_version = models.ForeignKey(
         "tools.ToolVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    plan = models.ForeignKey(SamplingPlan, on_delete=models.PROTECT, related_name="cycles")
+    # Monthly cycles follow a plan. A themed cycle may have none: it draws `sample_size`
+    # cases from its population (every eligible case when empty), shared between service
+    # areas in proportion to their eligible cases.
+    plan = models.ForeignKey(
+        SamplingPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="cycles"
+    )
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
     # {filter key: value}; see qpa.cycles.population.FILTERS.
     population_filter = models.JSONField(default=dict, blank=True)
     due_date = models.DateField()
@@ -123,6 +129,14 @@ class Cycle(BaseModel):
                 fields=["tool", "month"],
                 condition=models.Q(kind="monthly"),
                 name="one_monthly_cycle_per_tool_and_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="themed") | models.Q(plan__isnull=False),
+                name="monthly_cycle_has_plan",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(plan__isnull=True) | models.Q(sample_size__isnull=True),
+                name="sample_size_only_without_plan",
             ),
         ]
 

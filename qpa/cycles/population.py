@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
+from qpa.cases.models import Case, CaseStatus
 from qpa.cycles.sampling import months_before
 from qpa.organisation.models import ServiceArea, Team
 
@@ -183,3 +184,41 @@ def describe_population(population_filter: Mapping[str, Any]) -> list[tuple[str,
         for key, value in population_filter.items()
         if key in FILTERS
     ]
+
+
+def population_cases(population_filter: Mapping[str, Any], reference: date) -> QuerySet[Case]:
+    """Every case that meets the filter on `reference`, open or not (closed cases are
+    counted, then excluded at the draw, so the draw report shows them)."""
+    return Case.objects.filter(service_area__isnull=False).filter(
+        population_condition(population_filter, reference)
+    )
+
+
+@dataclass(frozen=True)
+class PopulationSize:
+    """How many cases a population filter finds today: what a themed cycle shows before
+    its draw. Only open cases can be drawn."""
+
+    total: int
+    open: int
+    # (service area name, open cases) for every active area, in the areas' order.
+    open_by_area: list[tuple[str, int]]
+
+
+def population_size(population_filter: Mapping[str, Any], reference: date) -> PopulationSize:
+    total, open_by_area = 0, {}
+    for area_id, cases, open_cases in (
+        population_cases(population_filter, reference)
+        .values("service_area_id")
+        .order_by()
+        .annotate(cases=Count("id"), open=Count("id", filter=Q(status=CaseStatus.OPEN)))
+        .values_list("service_area_id", "cases", "open")
+    ):
+        total += cases
+        open_by_area[area_id] = open_cases
+    areas = ServiceArea.objects.filter(is_active=True).order_by("order", "name")
+    return PopulationSize(
+        total=total,
+        open=sum(open_by_area.values()),
+        open_by_area=[(area.name, open_by_area.get(area.pk, 0)) for area in areas],
+    )

@@ -39,7 +39,7 @@ from qpa.cycles.models import (
     SamplingPlan,
     Stratum,
 )
-from qpa.cycles.population import clean_population_filter, population_condition
+from qpa.cycles.population import clean_population_filter, population_cases
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool
 
@@ -120,14 +120,16 @@ def cycle_create(
     acting_user: User | None,
     kind: str,
     tool: AuditTool,
-    plan: SamplingPlan,
+    plan: SamplingPlan | None,
     auditors: Mapping[User, int],
     due_date: date,
     month: date | None = None,
     theme: str = "",
     population_filter: Mapping[str, Any] | None = None,
+    sample_size: int | None = None,
 ) -> Cycle:
-    """auditors: {person: how many cases they can take}."""
+    """auditors: {person: how many cases they can take}. A themed cycle may have no plan:
+    it then draws `sample_size` cases of its population (every eligible case when None)."""
     errors: dict[str, str] = {}
     if kind == CycleKind.MONTHLY:
         if month is None:
@@ -146,8 +148,21 @@ def cycle_create(
         errors["kind"] = "Choose a monthly or a themed cycle."
     if not tool.is_active:
         errors["tool"] = f"{tool.name} is retired; choose a tool in use."
-    if not plan.is_active:
-        errors["plan"] = f"The sampling plan {plan.name} is no longer in use."
+    if plan is None:
+        if kind == CycleKind.MONTHLY:
+            errors["plan"] = "Choose the sampling plan of the monthly cycle."
+        elif not population_filter:
+            errors["population_filter"] = (
+                "A themed cycle without a sampling plan needs a population: say which cases "
+                "the theme looks at."
+            )
+        if sample_size is not None and not 1 <= sample_size <= 5000:
+            errors["sample_size"] = "Enter a number of cases between 1 and 5000."
+    else:
+        if not plan.is_active:
+            errors["plan"] = f"The sampling plan {plan.name} is no longer in use."
+        if sample_size is not None:
+            errors["sample_size"] = "The sampling plan says how many cases to draw."
     if not auditors:
         errors["auditors"] = "Choose at least one auditor."
     eligible = set(auditor_candidates().values_list("pk", flat=True))
@@ -167,6 +182,7 @@ def cycle_create(
         theme=theme,
         tool=tool,
         plan=plan,
+        sample_size=sample_size,
         population_filter=cleaned_filter,
         due_date=due_date,
         created_by=acting_user,
@@ -180,7 +196,13 @@ def cycle_create(
 
 
 def _lock(cycle: Cycle) -> Cycle:
-    return Cycle.objects.select_for_update().select_related("plan", "tool").get(pk=cycle.pk)
+    # Lock the cycle's row only: a themed cycle's plan may be empty, and PostgreSQL locks
+    # no row of the nullable side of an outer join.
+    return (
+        Cycle.objects.select_for_update(of=("self",))
+        .select_related("plan", "tool")
+        .get(pk=cycle.pk)
+    )
 
 
 def own_team_ids(user: User) -> frozenset[int]:
@@ -213,9 +235,7 @@ def _auditor_facts(cycle: Cycle, *, with_load: bool = False) -> list[sampling.Au
 def population(cycle: Cycle, reference: date) -> Any:
     """The cycle's population: every case that meets its filter, open or not (closed
     cases are counted, then excluded, so the report shows them)."""
-    return Case.objects.filter(service_area__isnull=False).filter(
-        population_condition(cycle.population_filter, reference)
-    )
+    return population_cases(cycle.population_filter, reference)
 
 
 def _case_facts(
@@ -252,20 +272,81 @@ def _quotas(
     return sampling.proportional_quotas(plan.total or 0, open_cases, plan.minimum_per_area)
 
 
-def _audited_since(plan: SamplingPlan, reference: date) -> date:
+def _cycle_quotas(
+    cycle: Cycle, frames: Mapping[str, sampling.Frame], areas: Iterable[ServiceArea]
+) -> dict[str, int]:
+    """The plan's quotas; without a plan (a themed cycle), every eligible case, or
+    `sample_size` of them shared in proportion to each area's eligible cases."""
+    if cycle.plan is not None:
+        return _quotas(cycle.plan, frames, areas)
+    eligible = {a.slug: frames[a.slug].size for a in areas}
+    if cycle.sample_size is None:
+        return eligible
+    return sampling.proportional_quotas(cycle.sample_size, eligible, 0)
+
+
+def _audited_within_months(plan: SamplingPlan | None) -> int:
+    """A themed cycle without a plan leaves no case out for a recent audit: its theme
+    looks at something the monthly audit does not."""
+    return plan.exclude_audited_within_months if plan is not None else 0
+
+
+def _audited_since(plan: SamplingPlan | None, reference: date) -> date:
     """Cases with an audit submitted on or after this day are left out."""
-    if plan.exclude_audited_within_months == 0:
+    months = _audited_within_months(plan)
+    if months == 0:
         return reference + timedelta(days=1)
-    return sampling.months_before(reference, plan.exclude_audited_within_months)
+    return sampling.months_before(reference, months)
 
 
-def _exclusions_applied(plan: SamplingPlan, frame: sampling.Frame) -> dict[str, Any]:
+def _exclusions_applied(plan: SamplingPlan | None, frame: sampling.Frame) -> dict[str, Any]:
     return {
         "rules": list(sampling.EXCLUSION_RULES),
-        "audited_within_months": plan.exclude_audited_within_months,
+        "audited_within_months": _audited_within_months(plan),
         "excluded": dict(frame.excluded),
         "population": frame.population,
     }
+
+
+def _frames_and_quotas(
+    cycle: Cycle, reference: date, auditors: list[sampling.AuditorFacts]
+) -> tuple[list[ServiceArea], dict[str, sampling.Frame], dict[str, int]]:
+    """Each active area's frame on `reference` and how many cases the draw takes from it."""
+    audited_since = _audited_since(cycle.plan, reference)
+    areas = list(ServiceArea.objects.filter(is_active=True))
+    in_plan = {a.slug for a in areas}
+    facts = [f for f in _case_facts(cycle, reference) if f.stratum in in_plan]
+    frames = sampling.build_frames(
+        facts, strata=[a.slug for a in areas], audited_since=audited_since, auditors=auditors
+    )
+    return areas, frames, _cycle_quotas(cycle, frames, areas)
+
+
+@dataclass(frozen=True)
+class DrawPreview:
+    """What a draw would find today, per service area, before anything is drawn."""
+
+    service_area: ServiceArea
+    population: int
+    excluded: list[int]  # in the order of sampling.EXCLUSION_RULES
+    frame: int
+    to_draw: int
+
+
+def sample_draw_preview(cycle: Cycle) -> list[DrawPreview]:
+    """The population, exclusions, frame and number each area would give if the sample
+    were drawn now: shown before the draw. Changes nothing."""
+    areas, frames, quotas = _frames_and_quotas(cycle, timezone.localdate(), _auditor_facts(cycle))
+    return [
+        DrawPreview(
+            service_area=area,
+            population=frames[area.slug].population,
+            excluded=[frames[area.slug].excluded[r] for r in sampling.EXCLUSION_RULES],
+            frame=frames[area.slug].size,
+            to_draw=min(quotas[area.slug], frames[area.slug].size),
+        )
+        for area in areas
+    ]
 
 
 @transaction.atomic
@@ -284,14 +365,7 @@ def sample_draw(*, acting_user: User | None, cycle: Cycle, seed: str | None = No
     if not auditors:
         raise ValidationError("The cycle has no auditors, so no case could be allocated.")
     reference = timezone.localdate()
-    audited_since = _audited_since(cycle.plan, reference)
-    areas = list(ServiceArea.objects.filter(is_active=True))
-    in_plan = {a.slug for a in areas}
-    facts = [f for f in _case_facts(cycle, reference) if f.stratum in in_plan]
-    frames = sampling.build_frames(
-        facts, strata=[a.slug for a in areas], audited_since=audited_since, auditors=auditors
-    )
-    quotas = _quotas(cycle.plan, frames, areas)
+    areas, frames, quotas = _frames_and_quotas(cycle, reference, auditors)
     cycle.seed = seed or sampling.new_seed()
     cases = {c.child_id: c for c in population(cycle, reference)}
     for area in areas:

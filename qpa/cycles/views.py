@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from qpa.accounts.access import role_required
@@ -29,8 +30,8 @@ from qpa.cycles.models import (
     SampledCase,
     SamplingPlan,
 )
-from qpa.cycles.population import describe_population
-from qpa.cycles.sampling import EXCLUSION_LABELS, EXCLUSION_RULES
+from qpa.cycles.population import describe_population, population_size
+from qpa.cycles.sampling import EXCLUDED_RECENTLY_AUDITED, EXCLUSION_LABELS, EXCLUSION_RULES
 from qpa.cycles.selectors import (
     ALLOCATION_HOLDER_ROLES,
     CYCLE_MANAGER_ROLES,
@@ -129,12 +130,15 @@ def cycle_create_start(request: HttpRequest) -> HttpResponse:
 def _steps(answers: dict[str, Any]) -> list[str]:
     middle = ["month"] if answers.get("kind") == CycleKind.MONTHLY else ["theme"]
     themed = answers.get("kind") == CycleKind.THEMED
+    # A themed cycle without a plan says how many of its population's cases to draw.
+    no_plan = themed and answers.get("plan") == cycle_forms.NO_PLAN
     return [
         "kind",
         *middle,
         "tool",
         *(["population"] if themed else []),
         "plan",
+        *(["size"] if no_plan else []),
         "auditors",
         "capacity",
         "due-date",
@@ -164,7 +168,14 @@ def _step_form(step: str, answers: dict[str, Any], data: Any) -> GovukForm:
         "theme": lambda: cycle_forms.ThemeForm(data, initial={"theme": stored}),
         "tool": lambda: cycle_forms.ToolForm(data, initial={"tool": stored}),
         "population": lambda: cycle_forms.PopulationForm(data, initial=stored or {}),
-        "plan": lambda: cycle_forms.PlanChoiceForm(data, initial={"plan": stored}),
+        "plan": lambda: cycle_forms.PlanChoiceForm(
+            data, initial={"plan": stored}, themed=answers.get("kind") == CycleKind.THEMED
+        ),
+        "size": lambda: cycle_forms.SampleSizeForm(
+            data,
+            initial={"size": stored},
+            population=population_size(answers.get("population", {}), timezone.localdate()),
+        ),
         "auditors": lambda: cycle_forms.AuditorsForm(
             data, initial={"auditors": stored or []}, candidates=_candidates()
         ),
@@ -186,7 +197,7 @@ def _answer_from(step: str, form: GovukForm) -> Any:
     if step == "tool":
         return data["tool"].slug
     if step == "plan":
-        return str(data["plan"].public_id)
+        return cast(cycle_forms.PlanChoiceForm, form).answer()
     if step == "auditors":
         return [u.username for u in data["auditors"]]
     if step == "population":
@@ -203,6 +214,7 @@ QUESTIONS = {
     "tool": "Which audit tool will auditors use?",
     "population": "Which cases does the theme look at?",
     "plan": "Which sampling plan should the draw follow?",
+    "size": "How many cases should the draw take?",
     "auditors": "Who will audit the cases?",
     "capacity": "How many cases can each auditor take?",
     "due-date": "When are the audits due?",
@@ -288,9 +300,10 @@ def _resolved(answers: dict[str, Any]) -> dict[str, Any] | None:
     if any(not _answered(answers, s) for s in _steps(answers)):
         return None
     tool = AuditTool.objects.filter(slug=answers["tool"]).first()
-    plan = SamplingPlan.objects.filter(public_id=answers["plan"]).first()
+    no_plan = answers["plan"] == cycle_forms.NO_PLAN
+    plan = None if no_plan else SamplingPlan.objects.filter(public_id=answers["plan"]).first()
     people = {u.username: u for u in _chosen_auditors(answers)}
-    if tool is None or plan is None:
+    if tool is None or (plan is None and not no_plan):
         return None
     return {
         "kind": answers["kind"],
@@ -299,6 +312,7 @@ def _resolved(answers: dict[str, Any]) -> dict[str, Any] | None:
         "tool": tool,
         "plan": plan,
         "population_filter": answers.get("population", {}),
+        "sample_size": answers.get("size") if no_plan else None,
         "auditors": {people[n]: c for n, c in answers["capacity"].items() if n in people},
         "due_date": date.fromisoformat(answers["due_date"]),
     }
@@ -331,8 +345,13 @@ def cycle_create_check(request: HttpRequest) -> HttpResponse:
             "form": form,
             "answers": resolved,
             "population": describe_population(resolved["population_filter"]),
+            "population_size": population_size(resolved["population_filter"], timezone.localdate())
+            if resolved["kind"] == CycleKind.THEMED
+            else None,
             "total_capacity": total_capacity,
-            "plan_size": _plan_size(resolved["plan"]),
+            "plan_size": _plan_size(resolved["plan"])
+            if resolved["plan"] is not None
+            else resolved["sample_size"],
         },
     )
 
@@ -357,6 +376,10 @@ def cycle_detail(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
             "cycle": cycle,
             "auditors": counts_per_auditor(cycle),
             "population": describe_population(cycle.population_filter),
+            # A themed cycle shows how many cases its population holds before the draw.
+            "population_size": population_size(cycle.population_filter, timezone.localdate())
+            if cycle.kind == CycleKind.THEMED and cycle.status == CycleStatus.DRAFT
+            else None,
             "is_admin": _acting(request).role == Role.ADMINISTRATOR,
         },
     )
@@ -378,7 +401,36 @@ def cycle_draw(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "The sample is drawn. Check it, then allocate it.")
             return redirect("cycles:cycle-report", cycle_id=cycle.public_id)
-    return render(request, "cycles/cycle_draw.html", {"cycle": cycle, "form": form})
+    # What the draw would find now: the population of each area before anything is drawn.
+    preview = services.sample_draw_preview(cycle)
+    return render(
+        request,
+        "cycles/cycle_draw.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "preview": preview,
+            "rules": _exclusion_labels(cycle),
+            "preview_totals": {
+                "population": sum(p.population for p in preview),
+                "excluded": [
+                    sum(p.excluded[i] for p in preview) for i in range(len(EXCLUSION_RULES))
+                ],
+                "frame": sum(p.frame for p in preview),
+                "to_draw": sum(p.to_draw for p in preview),
+            },
+        },
+    )
+
+
+def _exclusion_labels(cycle: Cycle) -> list[str]:
+    months = cycle.plan.exclude_audited_within_months if cycle.plan else 0
+    return [
+        "Audited recently: no such rule in this cycle"
+        if r == EXCLUDED_RECENTLY_AUDITED and months == 0
+        else EXCLUSION_LABELS[r].format(months=months)
+        for r in EXCLUSION_RULES
+    ]
 
 
 @cycle_managers
@@ -388,10 +440,7 @@ def cycle_report(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
     if cycle.status == CycleStatus.DRAFT:
         return redirect(cycle)
     strata = counts_per_area(cycle)
-    rules = [
-        EXCLUSION_LABELS[r].format(months=cycle.plan.exclude_audited_within_months)
-        for r in EXCLUSION_RULES
-    ]
+    rules = _exclusion_labels(cycle)
     rows = [
         {
             "stratum": s,

@@ -56,7 +56,14 @@ class Command(BaseCommand):
         what.add_argument("--month", type=_month, help="The month, for example 2026-12.")
         what.add_argument("--theme", help="The theme of a themed cycle.")
         create.add_argument("--tool", required=True, help="The audit tool's slug.")
-        create.add_argument("--plan", required=True, help="The sampling plan's name.")
+        create.add_argument(
+            "--plan",
+            help="The sampling plan's name. A themed cycle may have none: it then draws "
+            "--size cases of its population, or every eligible case.",
+        )
+        create.add_argument(
+            "--size", type=int, help="Themed cycles without a plan: how many cases to draw."
+        )
         create.add_argument(
             "--auditors-from-role",
             action="append",
@@ -119,10 +126,18 @@ class Command(BaseCommand):
         if tool is None:
             known = ", ".join(AuditTool.objects.values_list("slug", flat=True))
             raise CommandError(f"There is no tool {options['tool']!r}. Tools: {known}.")
-        plan = SamplingPlan.objects.filter(name__iexact=options["plan"]).first()
-        if plan is None:
-            known = ", ".join(SamplingPlan.objects.values_list("name", flat=True)) or "none yet"
-            raise CommandError(f"There is no sampling plan {options['plan']!r}. Plans: {known}.")
+        plan = None
+        if options["plan"]:
+            plan = SamplingPlan.objects.filter(name__iexact=options["plan"]).first()
+            if plan is None:
+                known = ", ".join(SamplingPlan.objects.values_list("name", flat=True)) or "none yet"
+                raise CommandError(
+                    f"There is no sampling plan {options['plan']!r}. Plans: {known}."
+                )
+        elif options["month"]:
+            raise CommandError("A monthly cycle needs --plan.")
+        if options["size"] is not None and plan is not None:
+            raise CommandError("--size is for themed cycles without --plan.")
         if options["capacity"] < 1:
             raise CommandError("--capacity must be at least 1.")
         people = list(services.auditor_candidates().filter(role__in=options["auditors_from_role"]))
@@ -153,6 +168,7 @@ class Command(BaseCommand):
             theme=options["theme"] or "",
             tool=tool,
             plan=plan,
+            sample_size=options["size"],
             auditors=dict.fromkeys(people, options["capacity"]),
             due_date=due_date,
             population_filter=population,
