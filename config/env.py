@@ -101,3 +101,13 @@ def env_signing_keys(name: str, file_name: str) -> list[tuple[str, str]]:
             raise ImproperlyConfigured(f"{source}: the key id {key_id} is used twice.")
         keys.append((key_id, secret))
     return keys
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    chosen = value.strip().lower()
+    if chosen not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return chosen

@@ -7,6 +7,8 @@ from .base import *  # noqa: F403
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
 QPA_EVENT_LOG_KEYS = [("test", "test-only-not-secret-" + "x" * 40)]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No breached-password service here: tests/test_passwords.py starts a stand-in for it.
+QPA_BREACHED_PASSWORD_CHECK = "off"  # noqa: S105 - a mode, not a password
 # Off unless a test turns them on (tests/test_mfa.py, tests/test_lockout.py): the test
 # client's login() calls authenticate() without a request, which axes refuses.
 QPA_MFA_REQUIRED = False

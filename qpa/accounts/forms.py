@@ -47,6 +47,7 @@ class ChangePasswordForm(GovukFormMixin, PasswordChangeForm):
         self.fields["new_password1"].label = "New password"
         self.fields["new_password1"].help_text = (
             "Use at least 12 characters. Three or more random words make a password that is "
-            "long but easy to remember. Do not use a password you use anywhere else."
+            "long but easy to remember. Runs such as aaaa, abcd or qwerty and your own name "
+            "do not count towards the 12. Do not use a password you use anywhere else."
         )
         self.fields["new_password2"].label = "Confirm new password"
