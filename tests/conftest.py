@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -60,27 +62,34 @@ def signed_in(user: User) -> Client:
     return client
 
 
+def data_migration(app: str, name: str) -> Any:
+    """A data migration's module: its seed data and functions are the one definition of
+    what a new database holds, frozen with the migration."""
+    return importlib.import_module(f"qpa.{app}.migrations.{name}")
+
+
 @pytest.fixture
 def seeded(transactional_db: None) -> None:
     """Browser tests run in flushed transactional databases, which lose the rows the
-    data migrations seeded; put them back."""
+    data migrations seeded; put them back with the migrations' own functions."""
     from django.apps import apps
 
-    from qpa.cases import seed as cases_seed
     from qpa.cases.models import PopulationRule
-    from qpa.organisation import seed as organisation_seed
     from qpa.organisation.models import ServiceArea
-    from qpa.tools import seed as tools_seed
     from qpa.tools.models import AuditTool
 
     if not ServiceArea.objects.exists():
-        organisation_seed.seed(apps)
-        organisation_seed.seed_decided_by_team(apps)
+        data_migration("organisation", "0002_seed_service_areas").seed(apps)
+        data_migration("organisation", "0003_service_area_decided_by_team").seed_decided_by_team(
+            apps
+        )
     if not AuditTool.objects.exists():
+        from qpa.tools import seed as tools_seed
+
         tools_seed.seed(apps)
         tools_seed.seed_descriptors(apps)
     if not PopulationRule.objects.exists():
-        cases_seed.seed_population_rules(apps)
+        data_migration("cases", "0002_import_runs_and_population_rules").seed_population_rules(apps)
 
 
 @pytest.fixture
