@@ -12,6 +12,7 @@ from qpa.core.forms import GovukForm
 from qpa.tools.models import Domain, Rating
 
 NOT_APPLICABLE = "not-applicable"
+NO_OVERALL_RATING = "none"
 
 
 def _text(label: str, *, rows: int = 6, help_text: str = "") -> forms.CharField:
@@ -120,8 +121,8 @@ class OverallForm(GovukForm):
         field.choices = _rating_choices(ratings)
         if optional:
             # A themed tool reported domain by domain: a radio cannot be unticked, so
-            # "no overall rating" is a choice of its own.
-            field.choices = [*field.choices, ("", "No overall rating")]
+            # "no overall rating" is a choice of its own (not ticked for a new audit).
+            field.choices = [*field.choices, (NO_OVERALL_RATING, "No overall rating")]
             field.label = "Overall rating of the case (optional)"
             field.help_text = (
                 "This tool reports each domain: you may leave the overall rating out. An "

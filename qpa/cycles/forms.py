@@ -200,7 +200,7 @@ class PlanChoiceForm(GovukForm):
             self.fields["plan"] = forms.ChoiceField(
                 label="Which sampling plan should the draw follow?",
                 choices=[
-                    (NO_PLAN, "No plan: draw from the theme's population alone"),
+                    (NO_PLAN, "No plan: draw from the theme’s population alone"),
                     *[(str(p.public_id), p.name) for p in plans],
                 ],
                 widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
@@ -237,7 +237,7 @@ class SampleSizeForm(GovukForm):
         if population is not None:
             found = "1 case meets" if population.total == 1 else f"{population.total} cases meet"
             hint = (
-                f"{found} the theme's population today, {population.open} of them open. "
+                f"{found} the theme’s population today, {population.open} of them open. "
                 "Closed cases, and cases no auditor of the cycle is independent of, are left "
                 f"out at the draw. {hint}"
             )

@@ -87,7 +87,7 @@ class DomainForm(GovukForm):
                 label=f"What {rating.label.lower()} looks like",
                 required=False,
                 max_length=MAX_DESCRIPTOR,
-                widget=forms.Textarea(attrs={"rows": 3, "class": "govuk-textarea"}),
+                widget=forms.Textarea(attrs={"rows": 4, "class": "govuk-textarea"}),
                 error_messages={
                     "max_length": f"Keep this to {MAX_DESCRIPTOR:,} characters or fewer."
                 },
