@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from qpa.actions.models import Action, ActionStatus
@@ -129,30 +129,52 @@ class QualityFigures:
         return self.voice_captured / self.voice_recorded if self.voice_recorded else None
 
 
-def quality_figures(*, today: date | None = None) -> QualityFigures:
+def quality_figures(
+    *,
+    today: date | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> QualityFigures:
     """Allocations and re-audits whose due date has passed or that are done: how many
     were submitted by their due date; what is overdue, per auditor; overdue actions; and
-    the share of audits done in QPA that captured the child's lived experience."""
+    the share of audits done in QPA that captured the child's lived experience.
+
+    With a period (a report's), the figures of that period as they stood at its end (or
+    today, if sooner): allocations and re-audits due in it, audits submitted in it, and
+    actions open and overdue at its end."""
     today = today or timezone.localdate()
+    as_at = min(today, period_to) if period_to else today
+    in_period = period_from is not None and period_to is not None
+
+    def done_by(audit: Audit | None) -> bool:
+        return (
+            audit is not None
+            and audit.status == AuditStatus.SUBMITTED
+            and (not in_period or (audit.audit_date is not None and audit.audit_date <= as_at))
+        )
+
     due = 0
     on_time = 0
     overdue: dict[str, int] = defaultdict(int)
-    for allocation in Allocation.objects.exclude(status=AllocationStatus.WITHDRAWN).select_related(
-        "auditor", "audit"
-    ):
+    allocations = Allocation.objects.exclude(status=AllocationStatus.WITHDRAWN)
+    reaudits = ReAudit.objects.all()
+    if in_period:
+        allocations = allocations.filter(due_date__range=(period_from, period_to))
+        reaudits = reaudits.filter(due_date__range=(period_from, period_to))
+    for allocation in allocations.select_related("auditor", "audit"):
         audit: Audit | None = getattr(allocation, "audit", None)
-        submitted = audit is not None and audit.status == AuditStatus.SUBMITTED
-        if not submitted and allocation.due_date >= today:
+        submitted = done_by(audit)
+        if not submitted and allocation.due_date >= as_at:
             continue
         due += 1
         if submitted and audit is not None and audit.audit_date is not None:
             on_time += audit.audit_date <= allocation.due_date
         elif not submitted:
             overdue[str(allocation.auditor)] += 1
-    for reaudit in ReAudit.objects.select_related("auditor", "reaudit"):
+    for reaudit in reaudits.select_related("auditor", "reaudit"):
         second = reaudit.reaudit
-        submitted = second.status == AuditStatus.SUBMITTED
-        if not submitted and reaudit.due_date >= today:
+        submitted = done_by(second)
+        if not submitted and reaudit.due_date >= as_at:
             continue
         due += 1
         if submitted and second.audit_date is not None:
@@ -160,9 +182,15 @@ def quality_figures(*, today: date | None = None) -> QualityFigures:
         elif not submitted:
             overdue[str(reaudit.auditor)] += 1
     open_actions = Action.objects.exclude(status=ActionStatus.COMPLETED)
+    audits = Audit.objects.filter(status=AuditStatus.SUBMITTED, moderation_of__isnull=True)
+    if in_period:
+        end = timezone.make_aware(datetime.combine(as_at, time.max))
+        open_actions = Action.objects.filter(created_at__lte=end).filter(
+            Q(completed_at__isnull=True) | Q(completed_at__gt=end)
+        )
+        audits = audits.filter(audit_date__range=(period_from, as_at))
     voice = (
-        Audit.objects.filter(status=AuditStatus.SUBMITTED, moderation_of__isnull=True)
-        .exclude(child_experience_captured="")
+        audits.exclude(child_experience_captured="")
         .values("child_experience_captured")
         .annotate(n=Count("pk"))
         .order_by()
@@ -179,7 +207,7 @@ def quality_figures(*, today: date | None = None) -> QualityFigures:
         overdue_by_auditor=[
             OverdueRow(name, n) for name, n in sorted(overdue.items(), key=lambda i: (-i[1], i[0]))
         ],
-        overdue_actions=open_actions.filter(due_date__lt=today).count(),
+        overdue_actions=open_actions.filter(due_date__lt=as_at).count(),
         open_actions=open_actions.count(),
         voice_recorded=recorded,
         voice_captured=captured,

@@ -1,20 +1,29 @@
-"""A report as CSV, an Excel workbook (XlsxWriter, native charts) and a Word briefing
-(python-docx) laid out like the committee briefing in ../shared/source."""
+"""A report's tables, and the report as CSV and as an Excel workbook (XlsxWriter, native
+charts). The Word and PDF briefings are laid out from the same tables in
+qpa/reports/briefing.py.
+
+Every CSV and workbook is written through `qpa.core.spreadsheets`, so that text a person
+typed (key messages, names of domains, teams, councils) is never read as a formula.
+
+A cell says **"not shown"** (`disclosure.HIDDEN`) when small-number suppression hid its
+count, and **"none"** when there was nothing to count (a share of no audits): the two never
+stand for each other. A hidden count is not always fewer than 5 (secondary suppression).
+"""
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-import xlsxwriter
-from docx import Document
-from docx.shared import Cm, Pt
-
-from qpa.reports import charts
+from qpa.core.spreadsheets import csv_text
+from qpa.core.spreadsheets import workbook as new_workbook
+from qpa.reports import charts, disclosure
 from qpa.reports.report import Report, message_lines
+
+SUPPRESSED = disclosure.HIDDEN
+NONE = "none"
 
 KEY_TEXT = {
     "O": "OUTSTANDING",
@@ -26,112 +35,219 @@ KEY_TEXT = {
 }
 
 
-def _cell(value: Any) -> Any:
-    return "fewer than 5" if value is None else value
+def count_cell(value: int | None) -> int | str:
+    """A count: "not shown" when suppressed."""
+    return SUPPRESSED if value is None else value
 
 
-def _percent_cell(value: float | None, count: Any) -> Any:
-    if value is None:
-        return "fewer than 5" if count is None else ""
-    return value
+def share_cell(percent: float | None, total: int | None) -> float | str:
+    """A percentage of `total`: "none" when there was nothing to count, "not shown"
+    when suppression hid it (its count or its total was hidden)."""
+    if total == 0:
+        return NONE
+    if percent is None:
+        return SUPPRESSED
+    return percent
+
+
+def _rounded(value: float | None, places: int = 2) -> float | str:
+    return "not defined" if value is None else round(value, places)
 
 
 # --- Tables shared by every format ---------------------------------------------------
 
 
-def tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(title, header, rows) of every table in the report, in the briefing's order."""
+@dataclass(frozen=True)
+class Table:
+    """One table of the report. `formats` says how each column reads: "text", "count",
+    "percent" (0-100, one decimal) or "kappa" (two decimals). `short_header`, when given,
+    names the rating columns by code for the briefing's narrow page (its key explains
+    them)."""
+
+    title: str
+    sheet: str
+    header: list[str]
+    rows: list[list[Any]]
+    formats: list[str]
+    short_header: list[str] | None = None
+    chart: str | None = None
+    in_briefing: bool = True
+
+
+def _codes(key: list[dict[str, Any]]) -> list[str]:
+    return [k["code"] for k in key]
+
+
+def tables(report: Report) -> list[Table]:
+    """Every table of the report, in the page's order."""
     s = report.summary
     key = s["ratings_key"]
-    out: list[tuple[str, list[str], list[list[Any]]]] = [
-        (
+    n_key = len(key)
+    out = [
+        Table(
+            "Cases audited by service area",
             "Cases audited",
             ["Service area", "Cases audited"],
-            [[r["service_area"], r["count"]] for r in s["by_service_area"]]
-            + [["Total", s["audits_completed"]]],
+            [[r["service_area"], count_cell(r["count"])] for r in s["by_service_area"]]
+            + [["Total", count_cell(s["audits_completed"])]],
+            ["text", "count"],
         ),
-        (
+        Table(
+            "Overall ratings",
             "Overall ratings",
             ["Rating", "Cases", "Percent of cases audited"],
-            [[r["rating"], r["count"], r["percent"]] for r in s["overall"]],
+            [
+                [
+                    r["rating"],
+                    count_cell(r["count"]),
+                    share_cell(r["percent"], s["audits_completed"]),
+                ]
+                for r in s["overall"]
+            ],
+            ["text", "count", "percent"],
+            chart="overall",
         ),
-        (
+        Table(
+            "Domain ratings",
             "Domain ratings",
             [
                 "Domain",
                 "Rated",
                 "Not applicable",
-                *[k["rating"] for k in key],
+                *[f"{k['rating']} ({k['code']})" for k in key],
                 "Good or better (%)",
                 "Inadequate or worse (%)",
             ],
             [
                 [
                     d["domain"],
-                    d["rated"],
-                    d["not_applicable"],
-                    *[r["count"] for r in d["ratings"]],
-                    d["good_or_better_percent"],
-                    d["inadequate_or_worse_percent"],
+                    count_cell(d["rated"]),
+                    count_cell(d["not_applicable"]),
+                    *[count_cell(r["count"]) for r in d["ratings"]],
+                    share_cell(d["good_or_better_percent"], d["rated"]),
+                    share_cell(d["inadequate_or_worse_percent"], d["rated"]),
                 ]
                 for d in s["domains"]
             ],
+            ["text", "count", "count", *["count"] * n_key, "percent", "percent"],
+            short_header=[
+                "Domain",
+                "Rated",
+                "Not applicable",
+                *_codes(key),
+                "Good or better (%)",
+                "Inadequate or worse (%)",
+            ],
+            chart="domains",
         ),
-        (
+        Table(
             "Cases audited by rating per month",
-            ["Month", "Cases audited", *[k["rating"] for k in key]],
-            [[m["month"], m["audits"], *[r["count"] for r in m["ratings"]]] for m in s["by_month"]],
+            "By month",
+            ["Month", "Cases audited", *[f"{k['rating']} ({k['code']})" for k in key]],
+            [
+                [
+                    _month_name(m["month"]),
+                    count_cell(m["audits"]),
+                    *[count_cell(r["count"]) for r in m["ratings"]],
+                ]
+                for m in s["by_month"]
+            ],
+            ["text", "count", *["count"] * n_key],
+            short_header=["Month", "Cases audited", *_codes(key)],
+            chart="by-month",
         ),
     ]
     comparison = report.comparison
-    for title, rows in (
-        ("Comparison of good practice (% good or better)", comparison.good),
-        ("Comparison of poor practice (% inadequate or worse)", comparison.poor),
-    ):
+    periods = len(comparison.periods)
+    for which, title, sheet, rows in (
+        ("good", "Comparison of good practice (% good or better)", "Good practice compared",
+         comparison.good),
+        ("poor", "Comparison of poor practice (% inadequate or worse)",
+         "Poor practice compared", comparison.poor),
+    ):  # fmt: skip
         out.append(
-            (
+            Table(
                 title,
+                sheet,
                 [
                     "Domain",
                     *[f"{p} (%)" for p in comparison.periods],
                     *[f"{p} (n)" for p in comparison.periods],
                 ],
-                [[name, *[v for v, _ in values], *[n for _, n in values]] for name, values in rows],
+                [
+                    [
+                        name,
+                        *[share_cell(v, n) for v, n in values],
+                        *[count_cell(n) for _, n in values],
+                    ]
+                    for name, values in rows
+                ],
+                ["text", *["percent"] * periods, *["count"] * periods],
+                chart=f"{which}-comparison",
             )
         )
-    for theme in report.themed:
+    for index, theme in enumerate(report.themed, start=1):
+        theme_key = theme["ratings_key"]
         out.append(
-            (
+            Table(
                 f"Themed audit: {theme['tool']}",
-                ["Domain", "Rated", *[k["rating"] for k in theme["ratings_key"]]],
+                f"Themed – {theme['tool']}",
                 [
-                    [d["domain"], d["rated"], *[r["count"] for r in d["ratings"]]]
+                    "Domain",
+                    "Rated",
+                    "Not applicable",
+                    *[f"{k['rating']} ({k['code']})" for k in theme_key],
+                ],
+                [
+                    [
+                        d["domain"],
+                        count_cell(d["rated"]),
+                        count_cell(d["not_applicable"]),
+                        *[count_cell(r["count"]) for r in d["ratings"]],
+                    ]
                     for d in theme["domains"]
                 ],
+                ["text", "count", "count", *["count"] * len(theme_key)],
+                short_header=["Domain", "Rated", "Not applicable", *_codes(theme_key)],
+                chart=f"themed-{index}",
             )
         )
     a = report.actions
     out.append(
-        (
+        Table(
+            "Actions",
             "Actions",
             ["Measure", "Actions"],
             [
-                ["Opened in the period", a.opened],
-                ["Completed in the period", a.completed],
-                [f"Overdue on {a.as_at:%-d %B %Y}", a.overdue],
+                ["Opened in the period", count_cell(a.opened)],
+                ["Completed in the period", count_cell(a.completed)],
+                [f"Overdue on {a.as_at:%-d %B %Y}", count_cell(a.overdue)],
             ],
+            ["text", "count"],
         )
     )
     out.extend(_assurance_tables(report))
     return out
 
 
-def _assurance_tables(report: Report) -> list[tuple[str, list[str], list[list[Any]]]]:
+def _month_name(month: str) -> str:
+    year, number = month.split("-")
+    return f"{_MONTHS[int(number) - 1]} {year}"
+
+
+_MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+
+
+def _assurance_tables(report: Report) -> list[Table]:
     extra = report.extra
     if not extra:
         return []
-    out: list[tuple[str, list[str], list[list[Any]]]] = [
-        (
+    out = [
+        Table(
+            "Re-audit outcomes",
             "Re-audit outcomes",
             [
                 "Quarter",
@@ -156,53 +272,86 @@ def _assurance_tables(report: Report) -> list[tuple[str, list[str], list[list[An
                 ]
                 for r in extra["reaudits"]
             ],
+            ["text", *["count"] * 6, "text"],
         )
     ]
 
-    def kappa(figure: Any) -> Any:
-        return None if figure is None or figure.kappa is None else round(figure.kappa, 2)
+    def kappa(figure: Any) -> float | str:
+        return "not defined" if figure is None else _rounded(figure.kappa)
+
+    def exact(value: float | None) -> float | str:
+        return NONE if value is None else round(value * 100, 1)
 
     agreement = extra["agreement"]
-    rows = [
-        *extra["agreement_rows"],
-        *agreement.by_domain,
-        *agreement.by_auditor,
-        *agreement.by_cycle,
-    ]
-    out.append(
-        (
-            "Agreement between auditors (moderation)",
-            ["Ratings", "Pairs", "Exact agreement", "Linear kappa", "Quadratic kappa"],
+    header = ["Ratings", "Pairs", "Exact agreement (%)", "Linear kappa", "Quadratic kappa"]
+    formats = ["text", "count", "percent", "kappa", "kappa"]
+
+    def rows_of(rows: list[Any]) -> list[list[Any]]:
+        return [
             [
-                [
-                    row.label,
-                    row.figures.n,
-                    row.figures.exact,
-                    kappa(row.figures.linear),
-                    kappa(row.figures.quadratic),
-                ]
-                for row in rows
-            ],
+                row.label,
+                row.figures.n,
+                exact(row.figures.exact),
+                kappa(row.figures.linear),
+                kappa(row.figures.quadratic),
+            ]
+            for row in rows
+        ]
+
+    out.append(
+        Table(
+            "Agreement between first auditors and moderators",
+            "Agreement",
+            header,
+            rows_of(extra["agreement_rows"]),
+            formats,
+        )
+    )
+    out.append(
+        Table(
+            "Agreement by domain",
+            "Agreement by domain",
+            ["Domain", *header[1:]],
+            rows_of(agreement.by_domain),
+            formats,
+        )
+    )
+    out.append(
+        Table(
+            "Agreement by auditor and by cycle",
+            "Agreement by auditor, cycle",
+            ["Auditor or cycle", *header[1:]],
+            rows_of([*agreement.by_auditor, *agreement.by_cycle]),
+            formats,
+            in_briefing=False,
         )
     )
     quality = extra["quality"]
     out.append(
-        (
+        Table(
+            "Audit quality",
             "Audit quality",
             ["Measure", "Count", "Of"],
             [
                 ["Audits completed by their due date", quality.on_time, quality.due],
-                ["Overdue follow-up actions", quality.overdue_actions, quality.open_actions],
+                ["Follow-up actions overdue", quality.overdue_actions, quality.open_actions],
                 [
-                    "Audits that captured the child's voice",
+                    "Audits that captured the child’s voice",
                     quality.voice_captured,
                     quality.voice_recorded,
                 ],
-                *[
-                    [f"Overdue audits: {r.auditor}", r.overdue, ""]
-                    for r in quality.overdue_by_auditor
-                ],
             ],
+            ["text", "count", "count"],
+        )
+    )
+    out.append(
+        Table(
+            "Overdue audits by auditor",
+            "Overdue audits by auditor",
+            ["Auditor", "Overdue audits"],
+            [[r.auditor, r.overdue] for r in quality.overdue_by_auditor],
+            ["text", "count"],
+            in_briefing=False,
         )
     )
     return out
@@ -213,310 +362,214 @@ def _assurance_tables(report: Report) -> list[tuple[str, list[str], list[list[An
 
 def summary_csv(summary: dict[str, Any]) -> str:
     """The JSON contract flattened: section, item, rating, count, percent."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "item", "rating", "count", "percent"])
-    writer.writerow(["period", "from", "", "", summary["period"]["from"]])
-    writer.writerow(["period", "to", "", "", summary["period"]["to"]])
-    writer.writerow(["audits_completed", "", "", _cell(summary["audits_completed"]), ""])
+    rows: list[list[Any]] = [["section", "item", "rating", "count", "percent"]]
+    rows.append(["period", "from", "", "", summary["period"]["from"]])
+    rows.append(["period", "to", "", "", summary["period"]["to"]])
+    rows.append(["audits_completed", "", "", count_cell(summary["audits_completed"]), ""])
     for row in summary["by_service_area"]:
-        writer.writerow(["by_service_area", row["service_area"], "", _cell(row["count"]), ""])
+        rows.append(["by_service_area", row["service_area"], "", count_cell(row["count"]), ""])
+    total = summary["audits_completed"]
     for row in summary["overall"]:
-        writer.writerow(
+        rows.append(
             [
                 "overall",
                 "",
                 row["rating"],
-                _cell(row["count"]),
-                _percent_cell(row["percent"], row["count"]),
+                count_cell(row["count"]),
+                share_cell(row["percent"], total),
             ]
         )
     for domain in summary["domains"]:
-        name = domain["domain"]
-        writer.writerow(["domain_rated", name, "", _cell(domain["rated"]), ""])
-        writer.writerow(["domain_not_applicable", name, "", _cell(domain["not_applicable"]), ""])
+        name, rated = domain["domain"], domain["rated"]
+        rows.append(["domain_rated", name, "", count_cell(rated), ""])
+        rows.append(["domain_not_applicable", name, "", count_cell(domain["not_applicable"]), ""])
         for row in domain["ratings"]:
-            writer.writerow(
+            rows.append(
                 [
                     "domain",
                     name,
                     row["rating"],
-                    _cell(row["count"]),
-                    _percent_cell(row["percent"], row["count"]),
+                    count_cell(row["count"]),
+                    share_cell(row["percent"], rated),
                 ]
             )
-        writer.writerow(
+        rows.append(
             [
                 "domain_good_or_better",
                 name,
                 "",
-                _cell(domain["good_or_better"]),
-                _percent_cell(domain["good_or_better_percent"], domain["good_or_better"]),
+                count_cell(domain["good_or_better"]),
+                share_cell(domain["good_or_better_percent"], rated),
             ]
         )
-        writer.writerow(
+        rows.append(
             [
                 "domain_inadequate_or_worse",
                 name,
                 "",
-                _cell(domain["inadequate_or_worse"]),
-                _percent_cell(domain["inadequate_or_worse_percent"], domain["inadequate_or_worse"]),
+                count_cell(domain["inadequate_or_worse"]),
+                share_cell(domain["inadequate_or_worse_percent"], rated),
             ]
         )
     for rank, name in enumerate(summary["areas_of_good_practice"], start=1):
-        writer.writerow(["areas_of_good_practice", name, "", rank, ""])
+        rows.append(["areas_of_good_practice", name, "", rank, ""])
     for rank, name in enumerate(summary["areas_of_poor_practice"], start=1):
-        writer.writerow(["areas_of_poor_practice", name, "", rank, ""])
+        rows.append(["areas_of_poor_practice", name, "", rank, ""])
     for month in summary["by_month"]:
-        writer.writerow(["by_month", month["month"], "", _cell(month["audits"]), ""])
+        rows.append(["by_month", month["month"], "", count_cell(month["audits"]), ""])
         for row in month["ratings"]:
-            writer.writerow(
+            rows.append(
                 [
                     "by_month",
                     month["month"],
                     row["rating"],
-                    _cell(row["count"]),
-                    _percent_cell(row["percent"], row["count"]),
+                    count_cell(row["count"]),
+                    share_cell(row["percent"], month["audits"]),
                 ]
             )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 # --- Excel ---------------------------------------------------------------------------
 
+SHEET_NAME_LIMIT = 31
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """An Excel sheet name of at most 31 characters that reads as words: cut between
+    words, never inside one; numbered when two would be the same."""
+    text = " ".join(_NOT_IN_SHEET_NAMES.sub(" ", title).split()).strip("'")
+    name = _words_within(text, SHEET_NAME_LIMIT)
+    number = 2
+    while name.lower() in {u.lower() for u in used}:
+        suffix = f" ({number})"
+        name = _words_within(text, SHEET_NAME_LIMIT - len(suffix)) + suffix
+        number += 1
+    used.add(name)
+    return name
+
+
+def _words_within(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    words = text.split(" ")
+    kept = ""
+    for word in words:
+        candidate = f"{kept} {word}".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    kept = kept.rstrip(" –-,")
+    return kept or text[:limit]
+
 
 def workbook(report: Report) -> bytes:
-    """One sheet per table, native Excel charts beside the tables they draw."""
+    """A sheet for the report's details and one per table, each titled with the period,
+    with native Excel charts beside the tables they draw."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = new_workbook(out)
     bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
     title_format = book.add_format({"bold": True, "font_size": 14})
+    label = report.params.label
     info = book.add_worksheet("Report")
     info.write(0, 0, f"Quality of Practice Audit report: {report.summary['tool']}", title_format)
     info.write(2, 0, "Period", bold)
-    info.write(2, 1, report.params.label)
+    info.write(2, 1, label)
     info.write(3, 0, "Covering", bold)
     info.write(3, 1, report.params.scope)
     info.write(4, 0, "Small numbers", bold)
     info.write(
         4,
         1,
-        "Numbers from 1 to 4 are shown as 'fewer than 5'"
-        if report.params.suppress
-        else "Shown in full: for use within the service",
+        disclosure.NOTE if report.params.suppress else "Shown in full: for use within the service",
     )
-    info.write(6, 0, "Key messages", bold)
-    for row, (sub, text) in enumerate(message_lines(report.key_messages), start=7):
-        info.write(row, 0, ("    – " if sub else "") + text)
+    info.write(5, 0, "No audits", bold)
+    info.write(5, 1, "A share of no audits is shown as 'none'")
+    info.write(7, 0, "Key messages", bold)
+    for row, (sub, text) in enumerate(message_lines(report.key_messages), start=8):
+        info.write_string(row, 0, ("    – " if sub else "") + text)
     info.set_column(0, 0, 30)
-    info.set_column(1, 1, 60)
+    info.set_column(1, 1, 60, wrap)
     used: set[str] = {"Report"}
-    for title, header, rows in tables(report):
-        name = _sheet_name(title, used)
+    specs = charts.chart_specs(report)
+    for table in tables(report):
+        name = sheet_name(table.sheet, used)
         sheet = book.add_worksheet(name)
-        sheet.write(0, 0, title, title_format)
-        sheet.write_row(2, 0, header, bold)
-        for number, values in enumerate(rows, start=3):
-            sheet.write_row(number, 0, [_cell(v) for v in values])
-        sheet.set_column(0, 0, 40)
-        sheet.set_column(1, len(header), 14)
-        _chart_for(book, sheet, name, title, header, len(rows))
+        sheet.write_string(0, 0, f"{table.title}, {label}", title_format)
+        sheet.write_row(2, 0, table.header, bold)
+        for number, values in enumerate(table.rows, start=3):
+            for column, value in enumerate(values):
+                if isinstance(value, str):
+                    sheet.write_string(number, column, value)
+                else:
+                    sheet.write_number(number, column, value)
+        sheet.set_column(0, 0, 42)
+        sheet.set_column(1, len(table.header), 16)
+        if not table.rows:
+            sheet.write_string(3, 0, "None in this period.")
+        elif table.chart and table.chart in specs:
+            _chart_for(book, sheet, name, table, specs[table.chart])
     book.close()
     return out.getvalue()
 
 
-SHEET_NAMES = {
-    "Cases audited by rating per month": "By month",
-    "Comparison of good practice (% good or better)": "Good practice compared",
-    "Comparison of poor practice (% inadequate or worse)": "Poor practice compared",
-}
+def _fill(style: charts.Style) -> dict[str, Any]:
+    """An Excel series' fill in the chart style of the page: colour and hatching."""
+    border = {"border": {"color": charts.EDGE}}
+    if style.excel_pattern is None:
+        return {"fill": {"color": style.colour}, **border}
+    return {
+        "pattern": {
+            "pattern": style.excel_pattern,
+            "fg_color": charts.EDGE,
+            "bg_color": style.colour,
+        },
+        **border,
+    }
 
 
-def _sheet_name(title: str, used: set[str]) -> str:
-    title = SHEET_NAMES.get(title, title).replace("Themed audit: ", "Themed - ")
-    base = "".join(c for c in title if c not in "[]:*?/\\")[:28].strip()
-    name, n = base, 2
-    while name in used:
-        name, n = f"{base[:26]} {n}", n + 1
-    used.add(name)
-    return name
+def _chart_for(book: Any, sheet: Any, name: str, table: Table, spec: charts.ChartSpec) -> None:
+    first, last = 3, 2 + len(table.rows)
+    header = table.header
 
+    def series(column: int, style: charts.Style, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": [name, 2, column],
+            "categories": [name, first, 0, last, 0],
+            "values": [name, first, column, last, column],
+            **_fill(style),
+            **extra,
+        }
 
-def _chart_for(book: Any, sheet: Any, name: str, title: str, header: list[str], count: int) -> None:
-    if count == 0:
-        return
-    first, last = 3, 2 + count
-    if title == "Overall ratings":
-        chart = book.add_chart({"type": "column"})
+    if spec.kind == "overall":
+        chart = book.add_chart({"type": "bar"})
+        styles = [charts.rating_style(code, label) for code, label in spec.figures["key"]]
         chart.add_series(
             {
-                "name": "Cases",
-                "categories": [name, first, 0, last, 0],
-                "values": [name, first, 1, last, 1],
-                "data_labels": {"value": True},
-                "pattern": {
-                    "pattern": "wide_upward_diagonal",
-                    "fg_color": "#0072B2",
-                    "bg_color": "#FFFFFF",
-                },
+                **series(1, styles[0], data_labels={"value": True}),
+                "points": [_fill(style) for style in styles],
             }
         )
-    elif title == "Cases audited by rating per month":
-        chart = book.add_chart({"type": "column", "subtype": "stacked"})
-        for i in range(2, len(header)):
-            chart.add_series(
-                {
-                    "name": [name, 2, i],
-                    "categories": [name, first, 0, last, 0],
-                    "values": [name, first, i, last, i],
-                    "data_labels": {"value": True},
-                    "fill": {"color": charts.PALETTE[(i - 2) % len(charts.PALETTE)]},
-                    "border": {"color": "#0B0C0C"},
-                }
-            )
-    elif title == "Domain ratings":
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+    elif spec.kind in ("by-month", "themed", "domains"):
+        kinds = {"by-month": ("column", "stacked"), "themed": ("bar", "stacked")}
+        kind, subtype = kinds.get(spec.kind, ("bar", "percent_stacked"))
+        chart = book.add_chart({"type": kind, "subtype": subtype})
+        start = header.index("Not applicable") + 1 if "Not applicable" in header else 2
+        for offset, (code, label) in enumerate(spec.figures["key"]):
+            chart.add_series(series(start + offset, charts.rating_style(code, label)))
+        if kind == "bar":
+            chart.set_y_axis({"reverse": True})
+    elif spec.kind == "comparison":
         chart = book.add_chart({"type": "bar"})
-        for i, column in enumerate((len(header) - 2, len(header) - 1)):
-            chart.add_series(
-                {
-                    "name": [name, 2, column],
-                    "categories": [name, first, 0, last, 0],
-                    "values": [name, first, column, last, column],
-                    "data_labels": {"value": True},
-                    "fill": {"color": charts.PALETTE[i]},
-                    "border": {"color": "#0B0C0C"},
-                }
-            )
-    elif title.startswith("Comparison"):
-        periods = (len(header) - 1) // 2
-        chart = book.add_chart({"type": "bar"})
-        for i in range(periods):
-            chart.add_series(
-                {
-                    "name": [name, 2, 1 + i],
-                    "categories": [name, first, 0, last, 0],
-                    "values": [name, first, 1 + i, last, 1 + i],
-                    "data_labels": {"value": True},
-                    "fill": {"color": charts.PALETTE[i]},
-                    "border": {"color": "#0B0C0C"},
-                }
-            )
-    elif title.startswith("Themed audit"):
-        chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-        for i in range(2, len(header)):
-            chart.add_series(
-                {
-                    "name": [name, 2, i],
-                    "categories": [name, first, 0, last, 0],
-                    "values": [name, first, i, last, i],
-                    "data_labels": {"value": True},
-                    "fill": {"color": charts.PALETTE[(i - 2) % len(charts.PALETTE)]},
-                    "border": {"color": "#0B0C0C"},
-                }
-            )
+        for p in range(len(spec.figures["periods"])):
+            chart.add_series(series(1 + p, charts.period_style(p), data_labels={"value": True}))
+        chart.set_y_axis({"reverse": True})
     else:
         return
-    chart.set_title({"name": title})
-    chart.set_size({"width": 720, "height": 420})
+    chart.set_title({"name": spec.figures["title"]})
+    chart.set_size({"width": 760, "height": 460})
     sheet.insert_chart(1, len(header) + 1, chart)
-
-
-# --- Word ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BriefingHeading:
-    briefing_for: str = "Children and Families Performance Management Team"
-    title: str = "Quality of Practice Audit - update"
-    lead_officer: str = ""
-    date: str = ""
-
-
-def briefing(report: Report, heading: BriefingHeading) -> bytes:
-    s = report.summary
-    doc = Document()
-    doc.styles["Normal"].font.name = "Arial"
-    doc.styles["Normal"].font.size = Pt(11)
-    block = doc.add_table(rows=0, cols=2)
-    block.style = "Table Grid"
-    for label, value in (
-        ("Briefing for:", heading.briefing_for),
-        ("Title:", heading.title),
-        ("Lead Officer:", heading.lead_officer),
-        ("Date:", heading.date or f"{date.today():%B %Y}"),
-    ):
-        cells = block.add_row().cells
-        cells[0].text = label
-        cells[1].text = value
-        cells[0].paragraphs[0].runs[0].bold = True
-    doc.add_paragraph()
-    doc.add_heading(f"Summary of key messages – {report.params.label}", level=1)
-    if report.params.suppress:
-        doc.add_paragraph("Numbers from 1 to 4 are shown as “fewer than 5”.")
-    for sub, text in message_lines(report.key_messages):
-        # A Word document cannot hold control characters; key messages are typed text.
-        printable = "".join(ch for ch in text if ch >= " " or ch == "\t")
-        doc.add_paragraph(printable, style="List Bullet 2" if sub else "List Bullet")
-
-    all_tables = {title: (header, rows) for title, header, rows in tables(report)}
-    figures = charts.charts_of(report)
-
-    def table(title: str) -> None:
-        header, rows = all_tables[title]
-        t = doc.add_table(rows=1, cols=len(header))
-        t.style = "Table Grid"
-        for cell, text in zip(t.rows[0].cells, header, strict=True):
-            cell.text = str(text)
-            cell.paragraphs[0].runs[0].bold = True
-        for row in rows:
-            cells = t.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                cell.text = str(_cell(value)) if value != "" else ""
-
-    def chart(name: str) -> None:
-        alt, draw = figures[name]
-        doc.add_picture(io.BytesIO(charts.png(draw())), width=Cm(16))
-        caption = doc.add_paragraph(alt.replace("The table below gives", "The table gives"))
-        caption.runs[0].italic = True
-
-    doc.add_heading("Cases audited", level=2)
-    table("Cases audited")
-    doc.add_heading("Overall ratings", level=2)
-    chart("overall")
-    table("Overall ratings")
-    doc.add_heading("Domain ratings", level=2)
-    for label, names in (
-        ("Areas of good practice", s["areas_of_good_practice"]),
-        ("Areas of poor practice", s["areas_of_poor_practice"]),
-    ):
-        doc.add_paragraph(f"{label}: {', '.join(names) or 'none'}.", style="List Bullet")
-    chart("domains")
-    table("Domain ratings")
-    doc.add_heading("Summary of cases audited – number by rating per month", level=2)
-    chart("by-month")
-    table("Cases audited by rating per month")
-    for index, theme in enumerate(report.themed, start=1):
-        doc.add_heading(f"Themed audit: {theme['tool']}", level=2)
-        chart(f"themed-{index}")
-        table(f"Themed audit: {theme['tool']}")
-    doc.add_heading(
-        f"Comparisons of good practice ({', '.join(report.comparison.periods)})", level=2
-    )
-    chart("good-comparison")
-    table("Comparison of good practice (% good or better)")
-    doc.add_heading(
-        f"Comparisons of poor practice ({', '.join(report.comparison.periods)})", level=2
-    )
-    chart("poor-comparison")
-    table("Comparison of poor practice (% inadequate or worse)")
-    doc.add_heading("Actions", level=2)
-    table("Actions")
-    doc.add_heading("Key", level=2)
-    for rating in s["ratings_key"]:
-        meaning = KEY_TEXT.get(rating["code"], rating["rating"].upper())
-        if rating["inadequate_or_worse"]:
-            meaning += " – needs immediate manager action"
-        doc.add_paragraph(f"{rating['code']} – {meaning}")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
