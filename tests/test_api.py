@@ -229,6 +229,7 @@ def _object_requests(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
         ("post", f"{API}/audits", {"allocation": str(scene.allocation.public_id)}),
         ("put", f"{API}/audits/{draft.public_id}/domains/1", {"version": draft.version}),
         ("put", f"{API}/audits/{draft.public_id}/overall", {"version": draft.version}),
+        ("put", f"{API}/audits/{draft.public_id}/safety", {"version": draft.version}),
         (
             "post",
             f"{API}/audits/{draft.public_id}/submit",

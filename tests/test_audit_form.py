@@ -95,12 +95,24 @@ def domains_of(audit: Audit) -> list[Domain]:
 
 
 def completed(
-    audit: Audit, *, overall: str = "Good", domains: dict[int, str] | None = None
+    audit: Audit,
+    *,
+    overall: str = "Good",
+    domains: dict[int, str] | None = None,
+    child_safe: str = "yes",
 ) -> Audit:
     """Every section filled in through the services; `domains` maps a position to a
-    rating label (the rest take the overall rating)."""
+    rating label (the rest take the overall rating). The evidence is long enough for any
+    rating, and an overall rating far from a domain says why."""
     auditor = audit.auditor
     assert auditor is not None
+    audit = services.audit_save_safety(
+        acting_user=auditor,
+        audit=audit,
+        version=audit.version,
+        child_safe=child_safe,
+        child_safe_reason="Seen last week; the plan is being followed.",
+    )
     for position, domain in enumerate(domains_of(audit), start=1):
         label = (domains or {}).get(position, overall)
         audit = services.audit_save_domain(
@@ -110,7 +122,7 @@ def completed(
             version=audit.version,
             rating=rating(label),
             not_applicable=False,
-            evidence=f"Evidence for {domain.name}.",
+            evidence=f"Evidence for {domain.name}. The file was read from referral to review.",
             strengths="Visits on time.",
             improvements="Record the child's words.",
         )
@@ -124,6 +136,7 @@ def completed(
         child_experience_text="Seen alone twice.",
         family_view_captured="yes",
         family_view_text="Mother's view recorded at each review.",
+        consistency_reason="The domains differ; the risk to the child decided it.",
     )
 
 
@@ -245,7 +258,7 @@ def test_the_task_list_shows_each_domain_then_the_overall_judgement_with_status(
     ]
     assert "govuk-task-list" in page
     assert f"/audits/{audit.public_id}/check/" in page
-    assert "You have completed 1 of 4 sections" in page
+    assert "You have completed 1 of 5 sections" in page
 
 
 def test_a_domain_page_shows_prompts_guidance_and_the_scale(world: World) -> None:

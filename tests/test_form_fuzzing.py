@@ -270,6 +270,14 @@ TARGETS: dict[str, Target] = {
         ),
         hidden=_draft_version,
     ),
+    "qpa.audits.forms.SafetyForm": Target(
+        url=lambda ctx: f"/audits/{ctx.draft.public_id}/safety/",
+        user=lambda ctx: ctx.world.cal,
+        build=lambda ctx, data, files: __import__(
+            "qpa.audits.forms", fromlist=["SafetyForm"]
+        ).SafetyForm(data),
+        hidden=_draft_version,
+    ),
     "qpa.audits.forms.ReopenForm": Target(
         url=lambda ctx: f"/audits/{ctx.submitted.public_id}/reopen/",
         user=lambda ctx: ctx.world.head,

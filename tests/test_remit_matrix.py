@@ -182,6 +182,7 @@ DECLARED: dict[str, Expect] = {
     "audits:audit-tasks": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-domain": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-overall": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
+    "audits:audit-safety": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-check": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-reopen": Expect(HEADS, **SUBMITTED),  # type: ignore[arg-type]
     "audits:audit-reply": Expect(PRACTITIONERS, **SUBMITTED),  # type: ignore[arg-type]

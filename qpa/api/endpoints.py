@@ -39,6 +39,7 @@ from qpa.api.schemas import (
     Problem,
     ReAuditOut,
     ReAuditPage,
+    SafetyIn,
     SubmitIn,
     Text,
 )
@@ -304,6 +305,9 @@ def audit_out(audit: Audit) -> dict[str, Any]:
         "child_experience_text": audit.child_experience_text,
         "family_view_captured": audit.family_view_captured,
         "family_view_text": audit.family_view_text,
+        "consistency_reason": audit.consistency_reason,
+        "child_safe": audit.child_safe,
+        "child_safe_reason": audit.child_safe_reason,
         "domains": domains,
     }
 
@@ -410,6 +414,25 @@ def audit_overall_save(request: HttpRequest, audit_id: UUID, payload: OverallIn)
         child_experience_text=payload.child_experience_text,
         family_view_captured=payload.family_view_captured,
         family_view_text=payload.family_view_text,
+        consistency_reason=payload.consistency_reason,
+    )
+    return audit_out(_one(_audits(request), saved.public_id))
+
+
+@audits.put(
+    "/{audit_id}/safety",
+    auth=write_auth,
+    response={200: AuditOut, **WRITE_ERRORS},
+    summary="Answer “Is the child safe now?” on a draft; “no” or “not_sure” alerts at once",
+)
+def audit_safety_save(request: HttpRequest, audit_id: UUID, payload: SafetyIn) -> dict[str, Any]:
+    audit = _one(_audits(request), audit_id)
+    saved = audit_services.audit_save_safety(
+        acting_user=_user(request),
+        audit=audit,
+        version=payload.version,
+        child_safe=payload.child_safe,
+        child_safe_reason=payload.child_safe_reason,
     )
     return audit_out(_one(_audits(request), saved.public_id))
 

@@ -122,6 +122,9 @@ class AuditOut(AuditSummary):
     child_experience_text: str
     family_view_captured: str
     family_view_text: str
+    consistency_reason: str
+    child_safe: str
+    child_safe_reason: str
     domains: list[DomainOut]
 
 
@@ -157,6 +160,22 @@ class OverallIn(Schema):
     child_experience_text: Text = Field("", max_length=MAX_TEXT)
     family_view_captured: Captured = ""
     family_view_text: Text = Field("", max_length=MAX_TEXT)
+    consistency_reason: Text | None = Field(
+        None,
+        max_length=MAX_TEXT,
+        description="Why the overall rating lies more than a grade from the domains; "
+        "left as it is when absent.",
+    )
+
+
+class SafetyIn(Schema):
+    version: int = Field(
+        ge=1, le=MAX_INT, description="The audit's version this save started from."
+    )
+    child_safe: Literal["", "yes", "no", "not_sure"] = Field(
+        "", description='Is the child safe now? "no" and "not_sure" alert the managers at once.'
+    )
+    child_safe_reason: Text = Field("", max_length=MAX_TEXT)
 
 
 class SubmitIn(Schema):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from qpa.audits.models import Captured
+from qpa.audits.models import Captured, ChildSafe
 from qpa.audits.services import MAX_TEXT
 from qpa.core.forms import GovukForm
 from qpa.tools.models import Domain, Rating
@@ -109,6 +109,7 @@ class OverallForm(GovukForm):
         choices=Captured.choices,
     )
     family_view_text = _text("How the family’s view was captured, or what was missing", rows=4)
+    consistency_reason = _text("Why does the overall rating differ from the domains?", rows=4)
 
     def __init__(
         self, *args: Any, ratings: list[Rating], optional: bool = False, **kwargs: Any
@@ -134,6 +135,34 @@ class OverallForm(GovukForm):
 
     def rating(self) -> Rating | None:
         return self.ratings.get(self.cleaned_data.get("overall_rating") or "")
+
+    def show_consistency(self, gap: str | None) -> None:
+        """Ask why the overall rating differs from the domains only when it does (more
+        than a grade from the worst or the best domain): `gap` says how."""
+        if gap is None:
+            del self.fields["consistency_reason"]
+        else:
+            why = "That can be right: say what decided it, so that a reader sees why."
+            self.fields["consistency_reason"].help_text = f"{gap} {why}"
+
+
+class SafetyForm(GovukForm):
+    """Is the child safe now? Asked on every audit (decision 0114)."""
+
+    child_safe = forms.ChoiceField(
+        label="From what you have read, is the child safe now?",
+        help_text="“No” or “Not sure” alerts the team manager and the Head of Service at "
+        "once, whatever your ratings.",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=ChildSafe.choices,
+        error_messages={"invalid_choice": "Choose yes, no or not sure."},
+    )
+    child_safe_reason = _text(
+        "Why do you think so?",
+        rows=5,
+        help_text="What in the file tells you: the latest visit, the plan, what is missing.",
+    )
 
 
 class ReopenForm(GovukForm):

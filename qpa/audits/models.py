@@ -23,6 +23,18 @@ class AuditSource(models.TextChoices):
     IMPORTED = "imported", "Imported from a spreadsheet"
 
 
+class ChildSafe(models.TextChoices):
+    """Is the child safe now? Asked on every audit; "no" and "not sure" raise a
+    safeguarding alert at once (docs/audits.md, decision 0114)."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_SURE = "not_sure", "Not sure"
+
+
+SAFEGUARDING_CONCERNS = frozenset({ChildSafe.NO, ChildSafe.NOT_SURE})
+
+
 class Captured(models.TextChoices):
     YES = "yes", "Yes"
     PARTLY = "partly", "Partly"
@@ -62,6 +74,11 @@ class Audit(BaseModel):
     child_experience_text = models.TextField(blank=True)
     family_view_captured = models.CharField(max_length=8, choices=Captured.choices, blank=True)
     family_view_text = models.TextField(blank=True)
+    # Is the child safe now? The auditor's answer and why (decision 0114).
+    child_safe = models.CharField(max_length=10, choices=ChildSafe.choices, blank=True)
+    child_safe_reason = models.TextField(blank=True)
+    # Why the overall rating lies more than a grade from the domains (decision 0115).
+    consistency_reason = models.TextField(blank=True)
     # Optimistic locking: every save names the version it started from.
     version = models.PositiveIntegerField(default=1)
     # The allocation the audit answers, when it was started from one: one audit each.
@@ -213,13 +230,18 @@ class AuditReply(BaseModel):
 class Severity(models.TextChoices):
     INADEQUATE = "inadequate", "Inadequate"
     CRITICAL = "critical", "Critical"
+    # The auditor answered "no" or "not sure" to "Is the child safe now?".
+    SAFEGUARDING = "safeguarding", "Safeguarding concern"
 
 
 class AuditAlert(models.Model):
-    """One alert a submission sent to a manager; escalation finds the audit through it."""
+    """One alert an audit sent to a manager; escalation finds the audit through it. A
+    safeguarding alert is raised when the answer is saved, before any submission."""
 
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="alerts")
-    submission = models.ForeignKey(AuditChange, on_delete=models.PROTECT, related_name="alerts")
+    submission = models.ForeignKey(
+        AuditChange, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
     notification = models.OneToOneField(
         "notifications.Notification", on_delete=models.PROTECT, related_name="audit_alert"
     )

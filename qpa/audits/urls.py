@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/tasks/", views.audit_tasks, name="audit-tasks"),
     path("<uuid:public_id>/domains/<int:position>/", views.audit_domain, name="audit-domain"),
     path("<uuid:public_id>/overall/", views.audit_overall, name="audit-overall"),
+    path("<uuid:public_id>/safety/", views.audit_safety, name="audit-safety"),
     path("<uuid:public_id>/check/", views.audit_check, name="audit-check"),
     path("<uuid:public_id>/reopen/", views.audit_reopen, name="audit-reopen"),
     path("<uuid:public_id>/reply/", views.audit_reply, name="audit-reply"),

@@ -18,9 +18,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 
+from qpa.audits.models import SAFEGUARDING_CONCERNS
 from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
-from qpa.reports.counting import month_end, month_of
+from qpa.reports.counting import counted_audits, month_end, month_of
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
 from qpa.tools.models import AuditTool, Domain, Rating, RatingCrosswalk
 
@@ -374,6 +375,7 @@ def report_summary(
         "overall": rating_list(overall_counts, completed - no_overall),
         "not_comparable": hide(not_comparable),
         "no_overall_rating": hide(no_overall),
+        "safeguarding_concerns": hide(_safeguarding_concerns(filters, first, last)),
         "domains": domains,
         "areas_of_good_practice": [name for *_, name in sorted(goods)[:RANKED]],
         "areas_of_poor_practice": [name for *_, name in sorted(poors)[:RANKED]],
@@ -389,6 +391,25 @@ def report_summary(
         ],
         "suppression": {"applied": suppress, "threshold": SUPPRESSION_THRESHOLD},
     }
+
+
+def _safeguarding_concerns(filters: Filters, first: date, last: date) -> int:
+    """Counted audits of the period whose auditor answered "no" or "not sure" to "Is
+    the child safe now?" (docs/audits.md). One indexed count over the period's audits,
+    beside the aggregates: a figure about children, not ratings."""
+    audits = counted_audits().filter(
+        tool_version__tool=filters.tool,
+        audit_date__gte=first,
+        audit_date__lte=last,
+        child_safe__in=SAFEGUARDING_CONCERNS,
+    )
+    if filters.service_area is not None:
+        audits = audits.filter(service_area=filters.service_area)
+    if filters.team is not None:
+        audits = audits.filter(team=filters.team)
+    if filters.cycle is not None:
+        audits = audits.filter(allocation__sampled_case__cycle=filters.cycle)
+    return audits.count()
 
 
 def _next_month(month: date) -> date:

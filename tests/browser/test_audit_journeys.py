@@ -94,6 +94,17 @@ def test_an_audit_is_completed_with_the_keyboard_alone(page: Page, live_server: 
     page.keyboard.press("Enter")
     expect(page.locator("#task-0-status")).to_have_text("Completed")
 
+    tab_to(page, page.get_by_role("link", name="Is the child safe now?"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is the child safe now?")
+    tab_to(page, page.get_by_label("Yes", exact=True))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_label("Why do you think so?"))
+    page.keyboard.type("Seen alone last week; the plan is working.")
+    tab_to(page, page.get_by_role("button", name="Save and continue"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-safety-status")).to_have_text("Completed")
+
     tab_to(page, page.get_by_role("link", name="Check your answers and submit"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(

@@ -103,6 +103,10 @@ def test_an_inadequate_audit_is_reaudited_next_quarter_and_the_directors_are_tol
         ):
             auditor.get_by_role("group", name=question).get_by_label("Yes").check()
         auditor.get_by_role("button", name="Save and continue").click()
+        auditor.get_by_role("link", name="Is the child safe now?").click()
+        auditor.get_by_label("Yes", exact=True).check()
+        auditor.get_by_label("Why do you think so?").fill("Seen last week; the plan holds.")
+        auditor.get_by_role("button", name="Save and continue").click()
         auditor.get_by_role("link", name="Check your answers and submit").click()
         assert_accessible(auditor)
         auditor.get_by_role("button", name="Submit the audit").click()
