@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import get_resolver
 
 from qpa.accounts.models import Role
+from qpa.accounts.permissions import Permission
 from qpa.actions.selectors import actions_visible_to
 from qpa.assurance.selectors import moderations_visible_to, reaudits_visible_to
 from qpa.audits.selectors import audits_visible_to
@@ -214,6 +215,11 @@ DECLARED: dict[str, Expect] = {
     "reports:benchmark-export": Expect(REPORT_EDITORS),
     "reports:benchmarks": Expect(REPORT_EDITORS),
     "reports:benchmark-delete": Expect(REPORT_EDITORS, ok=_ok(405)),  # POST only
+    "reports:compare": Expect(Permission.READ_REPORTS.roles),
+    "reports:trends": Expect(Permission.READ_REPORTS.roles),
+    "reports:trend-chart": Expect(Permission.READ_REPORTS.roles),
+    "reports:teams": Expect(Permission.READ_REPORTS.roles),
+    "reports:funnel-chart": Expect(Permission.READ_REPORTS.roles),
 }
 
 

@@ -45,6 +45,10 @@ QPA_RETENTION_LOOKED_AFTER_AGE = env_int("QPA_RETENTION_LOOKED_AFTER_AGE", 75, m
 QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
 QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
 
+# Reports (docs/reports.md, "Key messages"): the fewest cases rated in a domain for key
+# messages to name it an area of good or poor practice.
+QPA_KEY_MESSAGE_MIN_RATED = env_int("QPA_KEY_MESSAGE_MIN_RATED", 10, minimum=1)
+
 # Audits (docs/audits.md): the fewest characters of evidence a domain rated inadequate or
 # critical is submitted with.
 QPA_MIN_EVIDENCE_CHARS = env_int("QPA_MIN_EVIDENCE_CHARS", 50, minimum=1)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qpa.actions.models import Action, ActionStatus
 from qpa.reports.counting import month_end, month_of
+from qpa.reports.key_areas import key_areas
 from qpa.reports.models import KeyMessages
 from qpa.reports.summary import Filters, check_period, report_summary, resolve_filters
 from qpa.tools.models import AuditTool, ToolKind
@@ -263,10 +264,13 @@ def draft_key_messages(
             continue
         share = f" ({row['percent']}%)" if row["percent"] is not None else ""
         lines.append(f"{number(row['count'], 'case')} rated as {row['rating'].lower()}{share}")
-    if summary["areas_of_good_practice"]:
-        lines.append("Areas of good practice: " + _and(summary["areas_of_good_practice"]) + ".")
-    if summary["areas_of_poor_practice"]:
-        lines.append("Areas of poor practice: " + _and(summary["areas_of_poor_practice"]) + ".")
+    areas = key_areas(summary)
+    if areas.too_few:
+        lines.append(areas.too_few_message)
+    if areas.good:
+        lines.append("Areas of good practice: " + _and(areas.good) + ".")
+    if areas.poor:
+        lines.append("Areas of poor practice: " + _and(areas.poor) + ".")
     for theme in themed:
         lines.append(
             f"Themed audit, {theme['tool']}: {number(theme['audits_completed'], 'case')} looked at"

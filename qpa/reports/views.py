@@ -3,6 +3,7 @@ start from the aggregates, not from a remit selector (docs/decisions/0060-*)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from typing import Any
@@ -18,9 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, acting_user, permission_required
 from qpa.core.events import event_record
 from qpa.organisation.models import Council
-from qpa.reports import benchmarking, charts, exports, services
+from qpa.reports import benchmarking, charts, exports, services, small_numbers, trend_charts
+from qpa.reports.comparison import compare_periods, comparison_json
 from qpa.reports.forms import (
     BenchmarkExportForm,
     BenchmarkUploadForm,
@@ -28,9 +31,13 @@ from qpa.reports.forms import (
     KeyMessagesForm,
     ReportForm,
 )
+from qpa.reports.key_areas import key_areas
 from qpa.reports.models import BenchmarkFile
+from qpa.reports.period_form import ComparePeriodsForm
 from qpa.reports.report import Report, ReportParams, build_report, message_lines
 from qpa.reports.summary import parse_month, report_summary
+from qpa.reports.teams import team_table
+from qpa.reports.trends import domain_trends, twelve_months
 
 READER_ROLES = (
     Role.PERFORMANCE,
@@ -126,6 +133,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 (alt, url) for name, alt, url in chart_list if name.startswith("themed-")
             ],
             messages_lines=message_lines(report.key_messages),
+            areas=key_areas(report.summary),
             can_edit=_acting(request).role in EDITOR_ROLES,
             briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
             benchmarks=_benchmark_rows(report),
@@ -180,13 +188,64 @@ def summary_json(request: HttpRequest) -> HttpResponse:
             suppress=query.get("suppress") == "1",
             intervals=query.get("intervals") == "1",
         )
+        compared = _json_comparison(query, first, last, reader=acting_user(request))
     except ValidationError as error:
         return JsonResponse({"errors": _messages(error)}, status=400)
+    if compared is not None:
+        summary["comparison"] = compared
     response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False, "indent": 2})
     if query.get("download") == "1":
         response["Content-Disposition"] = 'attachment; filename="qpa-report.json"'
         event_record(action="report.exported", request=request, data={"format": "json"})
     return response
+
+
+def _json_comparison(
+    query: QueryDict, first: date, last: date, *, reader: User
+) -> dict[str, Any] | None:
+    """The contract's `comparison` member, when `compare_from` and `compare_to` ask for
+    one: that period's figures, and this report's percentages minus them. Small numbers
+    are shown only when asked for (`unsuppressed`) by a reader who may open every audit
+    of both periods."""
+    if not (query.get("compare_from") or query.get("compare_to")):
+        return None
+    months: dict[str, date] = {}
+    errors: dict[str, list[str]] = {}
+    for name in ("compare_from", "compare_to"):
+        try:
+            months[name] = parse_month(query.get(name, ""))
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    def build(period_from: date, period_to: date) -> ReportParams:
+        return ReportParams.build(
+            period_from=period_from,
+            period_to=period_to,
+            tool=query.get("tool") or None,
+            service_area=query.get("service_area") or None,
+            team=query.get("team") or None,
+            cycle=query.get("cycle") or None,
+        )
+
+    try:
+        earlier = build(months["compare_from"], months["compare_to"])
+    except ValidationError as error:
+        raise ValidationError(
+            {("compare_to" if k == "to" else k): v for k, v in error.message_dict.items()}
+        ) from None
+    this = build(first, last)
+    hidden = small_numbers.hidden_for(
+        reader,
+        suppress=query.get("suppress") == "1" or query.get("unsuppressed") != "1",
+        audits=small_numbers.counted_in(
+            this.filters,
+            period_from=min(earlier.period_from, this.period_from),
+            period_to=max(earlier.period_to, this.period_to),
+        ),
+    )
+    return comparison_json(compare_periods(earlier, this, hidden=hidden))
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:
@@ -349,3 +408,155 @@ def benchmark_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
     services.benchmark_file_delete(acting_user=_acting(request), benchmark=benchmark)
     messages.success(request, f"{benchmark} is removed.")
     return redirect("reports:benchmarks")
+
+
+# --- Comparisons, trends and teams (docs/reports.md) ------------------------------------
+
+read_reports = permission_required(Permission.READ_REPORTS)
+
+
+def _hidden(
+    request: HttpRequest, params: ReportParams, first: date, last: date, *, whole_area: bool
+) -> bool:
+    """Whether this reader sees small numbers hidden in figures of `params`' filters from
+    `first` to `last` (`whole_area`: every team of the area, as the teams page shows)."""
+    return small_numbers.hidden_for(
+        acting_user(request),
+        suppress=params.suppress,
+        audits=small_numbers.counted_in(
+            params.filters, period_from=first, period_to=last, whole_area=whole_area
+        ),
+    )
+
+
+def _figures_context(params: ReportParams, page: str, hidden: bool) -> dict[str, Any]:
+    query = params.query()
+    return {
+        "params": params,
+        "query": query,
+        "hidden": hidden,
+        "page": page,
+        "back": f"{reverse('reports:report')}?{query}",
+        "tool": params.filters.tool.name,
+        "figure_pages": [
+            ("compare", "Compare two periods", reverse("reports:compare")),
+            ("trends", "Trends over twelve months", reverse("reports:trends")),
+            ("teams", "Teams side by side", reverse("reports:teams")),
+        ],
+    }
+
+
+def _trends_hidden(request: HttpRequest, params: ReportParams) -> bool:
+    months = twelve_months(params)
+    return _hidden(request, params, months[0], params.period_to, whole_area=False)
+
+
+def _teams_hidden(request: HttpRequest, params: ReportParams) -> bool:
+    return _hidden(request, params, params.period_from, params.period_to, whole_area=True)
+
+
+@read_reports
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Period A against period B, both chosen by the reader, under the report's filters."""
+    params = _params(request)
+    if ComparePeriodsForm.asked(request.GET):
+        form = ComparePeriodsForm(request.GET)
+    else:
+        earlier = params.shifted(params.months)
+        form = ComparePeriodsForm(
+            ComparePeriodsForm.initial_for(
+                (earlier.period_from, earlier.period_to), (params.period_from, params.period_to)
+            )
+        )
+    comparison = None
+    hidden = params.suppress
+    if form.is_valid():
+        first, second = (
+            dataclasses.replace(
+                params,
+                period_from=form.cleaned_data[f"{period}_period"][0],
+                period_to=form.cleaned_data[f"{period}_period"][1],
+                intervals=False,
+            )
+            for period in ("a", "b")
+        )
+        hidden = _hidden(
+            request,
+            params,
+            min(first.period_from, second.period_from),
+            max(first.period_to, second.period_to),
+            whole_area=False,
+        )
+        comparison = compare_periods(first, second, hidden=hidden)
+    context = _figures_context(params, "compare", hidden)
+    context.update(
+        form=form,
+        comparison=comparison,
+        sections=[
+            ("good", "Share rated good or better"),
+            ("poor", "Share rated inadequate or worse"),
+        ],
+        report_pairs=[p for p in params.pairs() if p[0] != "intervals"],
+    )
+    return render(request, "reports/compare.html", context)
+
+
+@read_reports
+@require_GET
+def trends(request: HttpRequest) -> HttpResponse:
+    """The overall rating and each domain, month by month over twelve months."""
+    params = _params(request)
+    found = domain_trends(params, hidden=_trends_hidden(request, params))
+    context = _figures_context(params, "trends", found.hidden)
+    url = reverse("reports:trend-chart")
+    context.update(
+        trends=found,
+        series=[
+            (trend, trend_charts.trend_alt(found, trend), f"{url}?{context['query']}&series={i}")
+            for i, trend in enumerate(found.series)
+        ],
+    )
+    return render(request, "reports/trends.html", context)
+
+
+@read_reports
+@require_GET
+def teams(request: HttpRequest) -> HttpResponse:
+    """Teams side by side for the period, and the funnel plot of their shares."""
+    params = _params(request)
+    table = team_table(params, hidden=_teams_hidden(request, params))
+    context = _figures_context(params, "teams", table.hidden)
+    context.update(
+        table=table,
+        funnel_alt=trend_charts.funnel_alt(table),
+        funnel_url=f"{reverse('reports:funnel-chart')}?{context['query']}",
+    )
+    return render(request, "reports/teams.html", context)
+
+
+def _svg(figures: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(trend_charts.chart_svg(figures), content_type="image/svg+xml")
+
+
+@read_reports
+@require_GET
+def trend_chart(request: HttpRequest) -> HttpResponse:
+    """One chart of the trends page (`series`: 0 the overall rating, then each domain),
+    with the numbers this reader may see."""
+    params = _params(request)
+    found = domain_trends(params, hidden=_trends_hidden(request, params))
+    series = request.GET.get("series", "0")
+    if not series.isdigit() or int(series) >= len(found.series):
+        raise Http404("No such chart.")
+    return _svg(trend_charts.trend_figures(found, found.series[int(series)]))
+
+
+@read_reports
+@require_GET
+def funnel_chart(request: HttpRequest) -> HttpResponse:
+    """The funnel plot of the teams page, with the numbers this reader may see."""
+    params = _params(request)
+    return _svg(
+        trend_charts.funnel_figures(team_table(params, hidden=_teams_hidden(request, params)))
+    )
