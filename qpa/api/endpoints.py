@@ -54,6 +54,7 @@ from qpa.cases.selectors import cases_visible_to
 from qpa.core.events import record_view
 from qpa.cycles.models import Allocation, Cycle
 from qpa.cycles.selectors import allocations_visible_to, cycles_visible_to
+from qpa.reports import disclosure
 from qpa.tools.models import Domain, Rating
 
 M = TypeVar("M", bound=Model)
@@ -532,7 +533,14 @@ ToolFilter = Query(None, max_length=160, description="A tool's slug or name.")
 ReportAreaFilter = Query(None, max_length=160, description="A service area's slug or name.")
 ReportTeamFilter = Query(None, max_length=160, description="A team's name.")
 CycleFilter = Query(None, max_length=64, description="A cycle's id.")
-Suppress = Query(False, description="Hide counts below the suppression threshold.")
+Unsuppressed = Query(
+    False,
+    description=(
+        "Show numbers from 1 to 4, and those from which they could be worked out. Honoured"
+        " only when you may open every audit the report counts; otherwise the figures stay"
+        " suppressed and suppression.unsuppressed_refused says so."
+    ),
+)
 Intervals = Query(False, description="Add confidence intervals.")
 
 
@@ -549,7 +557,7 @@ def report_summary_read(
     service_area: Text | None = ReportAreaFilter,
     team: Text | None = ReportTeamFilter,
     cycle: Text | None = CycleFilter,
-    suppress: bool = Suppress,
+    unsuppressed: bool = Unsuppressed,
     intervals: bool = Intervals,
 ) -> dict[str, Any]:
     from qpa.reports.summary import parse_month, report_summary
@@ -557,16 +565,16 @@ def report_summary_read(
 
     if _user(request).role not in READER_ROLES:
         raise PermissionDenied("Reports are for the roles that read them on the web.")
-    return report_summary(
+    summary = report_summary(
         period_from=parse_month(period_from),
         period_to=parse_month(period_to),
         tool=tool or None,
         service_area=service_area or None,
         team=team or None,
         cycle=cycle or None,
-        suppress=suppress,
         intervals=intervals,
     )
+    return disclosure.figures_for_reader(summary, reader=_user(request), unsuppressed=unsuppressed)
 
 
 # --- Re-audits and moderation (read) -------------------------------------------------

@@ -23,9 +23,13 @@ class ReportForm(GovukForm):
     team = forms.ChoiceField(label="Team", required=False)
     cycle = forms.ChoiceField(label="Audit cycle", required=False)
     intervals = forms.BooleanField(label="Show 95% confidence intervals (Wilson)", required=False)
-    suppress = forms.BooleanField(
-        label="Show numbers from 1 to 4 as “fewer than 5”",
-        help_text="For copies shared outside the service. Applies to the page and every export.",
+    unsuppressed = forms.BooleanField(
+        label="Show numbers from 1 to 4",
+        help_text=(
+            "Only for readers who may open every audit the report counts, and for use within"
+            " the service. Anyone else sees them, and any number from which they could be"
+            " worked out, as “not shown”. Applies to the page and every export."
+        ),
         required=False,
     )
 
@@ -62,9 +66,10 @@ class ReportForm(GovukForm):
                     self.add_error(name, error)
         return data
 
-    def params(self) -> ReportParams:
-        """The report's parameters; call after is_valid(). Adds errors and raises
-        ValidationError when the combination is wrong."""
+    def params(self, reader: Any = None) -> ReportParams:
+        """The report's parameters for `reader`; call after is_valid(). Adds errors and
+        raises ValidationError when the combination is wrong. Small numbers are shown only
+        when asked for and `reader` may see them (ReportParams.for_reader)."""
         data = self.cleaned_data
         try:
             return ReportParams.build(
@@ -74,7 +79,8 @@ class ReportForm(GovukForm):
                 service_area=data["service_area"] or None,
                 team=data["team"] or None,
                 cycle=data["cycle"] or None,
-                suppress=data["suppress"],
+                reader=reader,
+                unsuppressed=data["unsuppressed"],
                 intervals=data["intervals"],
             )
         except ValidationError as error:

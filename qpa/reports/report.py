@@ -3,15 +3,17 @@ periods, themed tools' results, actions, and the key messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qpa.actions.models import Action, ActionStatus
+from qpa.audits.models import Audit
+from qpa.reports import disclosure
 from qpa.reports.counting import month_end, month_of
 from qpa.reports.key_areas import key_areas
 from qpa.reports.models import KeyMessages
@@ -23,13 +25,19 @@ SCOPE_ALL = "Children and Families"
 
 @dataclass(frozen=True)
 class ReportParams:
-    """What a report is about. `query()` is its bookmarkable address."""
+    """What a report is about. `query()` is its bookmarkable address.
+
+    Small numbers are suppressed (`suppress`) unless `for_reader` finds that the reader
+    who asked for them in full may open every audit the report counts
+    (qpa.reports.disclosure, docs/decisions/0108-small-number-suppression.md)."""
 
     period_from: date
     period_to: date
     filters: Filters
-    suppress: bool = False
+    suppress: bool = True
     intervals: bool = False
+    # Figures in full were asked for by a reader who may not see them.
+    unsuppressed_refused: bool = False
 
     @classmethod
     def build(
@@ -41,12 +49,46 @@ class ReportParams:
         service_area: Any = None,
         team: Any = None,
         cycle: Any = None,
-        suppress: bool = False,
+        suppress: bool = True,
         intervals: bool = False,
+        reader: Any = None,
+        unsuppressed: bool = False,
     ) -> ReportParams:
+        """Suppressed unless `unsuppressed` is asked for by a `reader` who may see the
+        figures in full (`for_reader`). `suppress` is the old way to ask for the
+        suppressed copy, now the default: it never switches suppression off."""
         first, last = check_period(period_from, period_to)
         filters = resolve_filters(tool=tool, service_area=service_area, team=team, cycle=cycle)
-        return cls(first, last, filters, suppress, intervals)
+        params = cls(first, last, filters, True, intervals)
+        return params.for_reader(reader) if unsuppressed else params
+
+    def for_reader(self, reader: Any) -> ReportParams:
+        """These parameters in full when `reader` may open every audit the report counts
+        (`counted_audits`); otherwise suppressed, with the refusal noted."""
+        if disclosure.may_open_all(reader, self.counted_audits()):
+            return replace(self, suppress=False, unsuppressed_refused=False)
+        return replace(self, suppress=True, unsuppressed_refused=True)
+
+    def counted_audits(self) -> QuerySet[Audit]:
+        """Every audit a figure of this report may count: its period and the earlier
+        periods it is compared with; its tool, or any tool when it shows themed tools
+        too; its service area and team, in any cycle; and the audits whose actions it
+        counts. A superset errs towards suppression."""
+        f = self.filters
+        earlier = [self.shifted(self.months)] + ([self.shifted(12)] if self.months < 12 else [])
+        counted = disclosure.counted_audits_in(
+            period_from=min(p.period_from for p in earlier),
+            period_to=self.period_to,
+            tools=[f.tool] if f.tool.kind == ToolKind.THEMED else None,
+            service_area=f.service_area,
+            team=f.team,
+        )
+        acted = Audit.objects.filter(tool_version__tool=f.tool, actions__isnull=False)
+        if f.service_area:
+            acted = acted.filter(service_area=f.service_area)
+        if f.team:
+            acted = acted.filter(team=f.team)
+        return Audit.objects.filter(Q(pk__in=counted.values("pk")) | Q(pk__in=acted.values("pk")))
 
     @property
     def months(self) -> int:
@@ -70,8 +112,8 @@ class ReportParams:
             pairs.append(("team", str(f.team.public_id)))
         if f.cycle:
             pairs.append(("cycle", str(f.cycle.public_id)))
-        if self.suppress:
-            pairs.append(("suppress", "1"))
+        # Suppressed is the default; "unsuppressed" asks for figures in full.
+        pairs.append(("suppress", "1") if self.suppress else ("unsuppressed", "1"))
         if self.intervals:
             pairs.append(("intervals", "1"))
         return pairs
@@ -80,8 +122,9 @@ class ReportParams:
         return urlencode(self.pairs())
 
     def key(self) -> str:
-        """Key messages belong to a report's parameters; intervals change no message."""
-        return urlencode([p for p in self.pairs() if p[0] != "intervals"])
+        """Key messages belong to a report's parameters; intervals change no message.
+        A copy in full has the key it had before suppression became the default."""
+        return urlencode([p for p in self.pairs() if p[0] not in ("intervals", "unsuppressed")])
 
     def shifted(self, months_back: int) -> ReportParams:
         return ReportParams(
@@ -90,6 +133,7 @@ class ReportParams:
             self.filters,
             self.suppress,
             self.intervals,
+            self.unsuppressed_refused,
         )
 
     def summary(self, tool: AuditTool | None = None) -> dict[str, Any]:
@@ -226,14 +270,14 @@ def action_figures(params: ReportParams, *, today: date | None = None) -> Action
     )
 
     def hide(n: int) -> int | None:
-        return None if params.suppress and 0 < n < 5 else n
+        return disclosure.hide_small(n) if params.suppress else n
 
     return ActionFigures(hide(opened), hide(completed), hide(overdue), as_at)
 
 
 def number(n: int | None, noun: str, plural: str | None = None) -> str:
-    if n is None:
-        return f"Fewer than 5 {plural or noun + 's'}"
+    if n is None:  # hidden: never 0, and not always fewer than 5 (secondary suppression)
+        return f"Some {plural or noun + 's'}"
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
@@ -250,12 +294,17 @@ def draft_key_messages(
     actions: ActionFigures,
 ) -> str:
     """Key messages in the briefing's style, one per line; "- " marks a sub-point."""
+    if summary["suppression"]["too_few"]:
+        return (
+            f"Fewer than 5 cases audited across {params.scope} ({params.label}):"
+            " no figures are shown, so that no child can be recognised."
+        )
     lines = [
         f"{number(summary['audits_completed'], 'case')} audited across {params.scope}"
         f" ({params.label})"
     ]
     lines += [
-        f"- {row['count'] if row['count'] is not None else 'Fewer than 5'} {row['service_area']}"
+        f"- {row['count'] if row['count'] is not None else 'Some'} {row['service_area']}"
         for row in summary["by_service_area"]
         if row["count"] != 0
     ]
@@ -339,6 +388,8 @@ def build_report(params: ReportParams) -> Report:
     summary = params.summary()
     themed = themed_results(params)
     actions = action_figures(params)
+    if summary["suppression"]["too_few"]:
+        actions = ActionFigures(None, None, None, actions.as_at)
     saved = KeyMessages.objects.filter(parameters=params.key()).select_related("edited_by").first()
     text = saved.text if saved else draft_key_messages(params, summary, themed, actions)
     return Report(

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,13 +20,13 @@ from django.db.models import Q, Sum
 from qpa.audits.models import SAFEGUARDING_CONCERNS
 from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
+from qpa.reports import disclosure
 from qpa.reports.counting import counted_audits, month_end, month_of
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
 from qpa.tools.models import AuditTool, Domain, Rating, RatingCrosswalk
 
 DEFAULT_TOOL_SLUG = "quality-of-practice"
-SUPPRESSION_THRESHOLD = 5
-RANKED = 3
+SUPPRESSION_THRESHOLD = disclosure.THRESHOLD
 NOT_RECORDED_LABEL = "Not recorded"
 
 
@@ -143,8 +142,7 @@ def wilson_interval(count: int, total: int, z: float = 1.959964) -> list[float] 
     return [round(max(0.0, centre - half) * 100, 1), round(min(1.0, centre + half) * 100, 1)]
 
 
-def is_small(n: int | None) -> bool:
-    return n is not None and 0 < n < SUPPRESSION_THRESHOLD
+is_small = disclosure.is_small
 
 
 # --- The summary ---------------------------------------------------------------------
@@ -195,7 +193,11 @@ def report_summary(
 ) -> dict[str, Any]:
     """The figures of one report (docs/reports.md, "The JSON contract").
 
-    `period_from` and `period_to` may be any day of the first and last month.
+    `period_from` and `period_to` may be any day of the first and last month. With
+    `suppress`, small numbers are suppressed (qpa.reports.disclosure); without it the
+    figures are in full, for a caller that then applies `disclosure.figures_for_reader`
+    (every channel with a reader does) or that runs inside the service (`qpa report
+    --unsuppressed`).
     Raises ValidationError for an unknown tool, area, team or cycle, or a bad period.
     """
     filters = resolve_filters(tool=tool, service_area=service_area, team=team, cycle=cycle)
@@ -265,14 +267,10 @@ def report_summary(
             overall_counts[rating_id] += n
     completed = sum(overall_counts.values()) + not_comparable + no_overall
 
-    def hide(n: int) -> int | None:
-        return None if suppress and is_small(n) else n
-
     def share(count: int, total: int) -> dict[str, Any]:
-        hidden = suppress and (is_small(count) or is_small(total))
-        item: dict[str, Any] = {"percent": None if hidden else percent(count, total)}
+        item: dict[str, Any] = {"percent": percent(count, total)}
         if intervals:
-            item["ci95"] = None if hidden else wilson_interval(count, total)
+            item["ci95"] = wilson_interval(count, total)
         return item
 
     def rating_list(counts: dict[int, int], total: int) -> list[dict[str, Any]]:
@@ -280,7 +278,7 @@ def report_summary(
             {
                 "rating": label,
                 "code": code,
-                "count": hide(counts.get(rid, 0)),
+                "count": counts.get(rid, 0),
                 **share(counts.get(rid, 0), total),
             }
             for rid, label, code, _ in scale.ratings
@@ -290,9 +288,7 @@ def report_summary(
     order = _domain_order(filters.tool)
     names = order + sorted(set(domain_counts) - set(order))
     domains: list[dict[str, Any]] = []
-    goods: list[tuple[Fraction, int, int, str]] = []
-    poors: list[tuple[Fraction, int, int, str]] = []
-    for position, name in enumerate(names):
+    for name in names:
         domain_row: dict[int | None, int] = domain_counts.get(name, {})
         not_applicable = domain_row.get(None, 0)
         rated_counts = {k: v for k, v in domain_row.items() if k is not None}
@@ -303,12 +299,12 @@ def report_summary(
         domains.append(
             {
                 "domain": name,
-                "rated": hide(rated),
-                "not_applicable": hide(not_applicable),
+                "rated": rated,
+                "not_applicable": not_applicable,
                 "ratings": rating_list(rated_counts, rated),
-                "good_or_better": hide(good),
+                "good_or_better": good,
                 "good_or_better_percent": good_share["percent"],
-                "inadequate_or_worse": hide(poor),
+                "inadequate_or_worse": poor,
                 "inadequate_or_worse_percent": poor_share["percent"],
                 **(
                     {
@@ -320,18 +316,12 @@ def report_summary(
                 ),
             }
         )
-        if rated == 0 or (suppress and rated < SUPPRESSION_THRESHOLD):
-            continue
-        if good:
-            goods.append((-Fraction(good, rated), -rated, position, name))
-        if poor:
-            poors.append((-Fraction(poor, rated), -rated, position, name))
 
     areas = list(
         ServiceArea.objects.order_by("order", "name").values_list("id", "name", "is_active")
     )
     by_service_area = [
-        {"service_area": name, "count": hide(per_area.get(area_id, 0))}
+        {"service_area": name, "count": per_area.get(area_id, 0)}
         for area_id, name, active in areas
         if per_area.get(area_id, 0)
         or (
@@ -342,7 +332,7 @@ def report_summary(
     ]
     if per_area.get(NOT_RECORDED):
         by_service_area.append(
-            {"service_area": NOT_RECORDED_LABEL, "count": hide(per_area[NOT_RECORDED])}
+            {"service_area": NOT_RECORDED_LABEL, "count": per_area[NOT_RECORDED]}
         )
 
     by_month = []
@@ -353,13 +343,13 @@ def report_summary(
         by_month.append(
             {
                 "month": f"{month:%Y-%m}",
-                "audits": hide(total),
+                "audits": total,
                 "ratings": rating_list(counts, total),
             }
         )
         month = _next_month(month)
 
-    return {
+    summary = {
         "tool": filters.tool.name,
         "tool_kind": filters.tool.kind,
         "scale": filters.tool.scale.name,
@@ -370,15 +360,15 @@ def report_summary(
             "cycle_name": filters.cycle.name if filters.cycle else None,
         },
         "period": {"from": first.isoformat(), "to": last.isoformat()},
-        "audits_completed": hide(completed),
+        "audits_completed": completed,
         "by_service_area": by_service_area,
         "overall": rating_list(overall_counts, completed - no_overall),
-        "not_comparable": hide(not_comparable),
-        "no_overall_rating": hide(no_overall),
-        "safeguarding_concerns": hide(_safeguarding_concerns(filters, first, last)),
+        "not_comparable": not_comparable,
+        "no_overall_rating": no_overall,
+        "safeguarding_concerns": _safeguarding_concerns(filters, first, last),
         "domains": domains,
-        "areas_of_good_practice": [name for *_, name in sorted(goods)[:RANKED]],
-        "areas_of_poor_practice": [name for *_, name in sorted(poors)[:RANKED]],
+        "areas_of_good_practice": disclosure.rank_domains(domains, "good_or_better"),
+        "areas_of_poor_practice": disclosure.rank_domains(domains, "inadequate_or_worse"),
         "by_month": by_month,
         "ratings_key": [
             {
@@ -389,8 +379,9 @@ def report_summary(
             }
             for _, label, code, rank in scale.ratings
         ],
-        "suppression": {"applied": suppress, "threshold": SUPPRESSION_THRESHOLD},
+        "suppression": disclosure.shown_in_full(),
     }
+    return disclosure.suppress_summary(summary) if suppress else summary
 
 
 def _safeguarding_concerns(filters: Filters, first: date, last: date) -> int:

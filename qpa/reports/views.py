@@ -22,7 +22,15 @@ from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, acting_user, permission_required
 from qpa.core.events import event_record
 from qpa.organisation.models import Council
-from qpa.reports import benchmarking, charts, exports, services, small_numbers, trend_charts
+from qpa.reports import (
+    benchmarking,
+    charts,
+    disclosure,
+    exports,
+    services,
+    small_numbers,
+    trend_charts,
+)
 from qpa.reports.comparison import compare_periods, comparison_json
 from qpa.reports.forms import (
     BenchmarkExportForm,
@@ -79,7 +87,7 @@ def _params(request: HttpRequest) -> ReportParams:
     if not form.is_valid():
         raise Http404("That report's address is not valid.")
     try:
-        return form.params()
+        return form.params(reader=acting_user(request))
     except ValidationError:
         raise Http404("That report's address is not valid.") from None
 
@@ -113,7 +121,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     report: Report | None = None
     if form.is_valid():
         try:
-            report = build_report(form.params())
+            report = build_report(form.params(reader=acting_user(request)))
         except ValidationError:
             report = None
     context: dict[str, Any] = {"form": form, "report": report, "shortcuts": _shortcuts(None)}
@@ -185,12 +193,14 @@ def summary_json(request: HttpRequest) -> HttpResponse:
             service_area=query.get("service_area") or None,
             team=query.get("team") or None,
             cycle=query.get("cycle") or None,
-            suppress=query.get("suppress") == "1",
             intervals=query.get("intervals") == "1",
         )
         compared = _json_comparison(query, first, last, reader=acting_user(request))
     except ValidationError as error:
         return JsonResponse({"errors": _messages(error)}, status=400)
+    summary = disclosure.figures_for_reader(
+        summary, reader=acting_user(request), unsuppressed=query.get("unsuppressed") == "1"
+    )
     if compared is not None:
         summary["comparison"] = compared
     response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False, "indent": 2})

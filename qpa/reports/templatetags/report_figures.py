@@ -6,12 +6,14 @@ from typing import Any
 
 from django import template
 
+from qpa.reports.disclosure import HIDDEN
+
 register = template.Library()
 
 
 @register.filter
 def n(value: Any) -> str:
-    return "fewer than 5" if value is None else str(value)
+    return HIDDEN if value is None else str(value)
 
 
 @register.filter

@@ -1,8 +1,13 @@
 """`qpa report`: the report's figures for scripts, and the aggregates' rebuild.
 
 qpa report --from 2026-01 --to 2026-03 [--tool NAME] [--service-area NAME]
-           [--team NAME] [--cycle ID] [--suppress] [--format json|csv]
+           [--team NAME] [--cycle ID] [--unsuppressed] [--format json|csv]
 qpa report rebuild-aggregates
+
+A command has no reader whose remit could be checked, so its figures are suppressed like
+everyone's by default (qpa.reports.disclosure). `--unsuppressed` is for the performance
+team's own use inside the service; each use is written to the event log
+(docs/decisions/0108-small-number-suppression.md).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qpa.core.events import event_record
 from qpa.reports.exports import summary_csv
 from qpa.reports.services import report_aggregates_rebuild
 from qpa.reports.summary import parse_month, report_summary
@@ -45,7 +51,17 @@ class Command(BaseCommand):
         parser.add_argument("--team", help="A team's name.")
         parser.add_argument("--cycle", help="An audit cycle's id.")
         parser.add_argument(
-            "--suppress", action="store_true", help="Show numbers from 1 to 4 as null."
+            "--suppress",
+            action="store_true",
+            help="Suppress small numbers: the default, kept for old scripts.",
+        )
+        parser.add_argument(
+            "--unsuppressed",
+            action="store_true",
+            help=(
+                "Show numbers from 1 to 4 in full: for the performance team's own use inside"
+                " the service, never for a copy shared outside it. Recorded in the event log."
+            ),
         )
         parser.add_argument("--intervals", action="store_true", help="Add 95%% Wilson intervals.")
         parser.add_argument("--format", choices=["json", "csv"], default="json")
@@ -65,11 +81,16 @@ class Command(BaseCommand):
                 service_area=options["service_area"],
                 team=options["team"],
                 cycle=options["cycle"],
-                suppress=options["suppress"],
+                suppress=not options["unsuppressed"],
                 intervals=options["intervals"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        if options["unsuppressed"]:
+            event_record(
+                action="report.exported",
+                data={"format": options["format"], "channel": "cli", "unsuppressed": True},
+            )
         if options["format"] == "csv":
             self.stdout.write(summary_csv(summary), ending="")
         else:
