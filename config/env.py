@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -111,3 +112,27 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if chosen not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return chosen
+
+
+def env_cache(name: str) -> dict[str, Any]:
+    """Django's default cache from a URL in the variable `name`:
+
+    - unset or `locmem://`: memory of each process (one server; the tests);
+    - `redis://[:password@]host:6379/0` or `rediss://…` (TLS): Django's RedisCache, shared
+      by every server, so that the API's rate limit holds across them.
+    """
+    value = os.environ.get(name, "").strip()
+    if value in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme = value.partition("://")[0].lower()
+    if scheme in ("redis", "rediss"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": value,
+            "KEY_PREFIX": "qpa",
+            "TIMEOUT": 300,
+        }
+    raise ImproperlyConfigured(
+        f"{name} must be redis://host:port/db, rediss://host:port/db or locmem://, "
+        f"not {scheme or value!r}."
+    )

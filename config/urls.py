@@ -20,3 +20,7 @@ urlpatterns = [
 
 # Renders without the database, so an outage gets a clear 503 page (qpa.core.errors).
 handler500 = "qpa.core.errors.server_error"
+# JSON problems under /api/, Django's pages elsewhere.
+handler400 = "qpa.core.errors.bad_request"
+handler403 = "qpa.core.errors.permission_denied"
+handler404 = "qpa.core.errors.page_not_found"

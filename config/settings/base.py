@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "qpa.accounts.middleware.MFARequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+    "qpa.core.middleware.PermissionsPolicyMiddleware",
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,18 +1,31 @@
-"""Imports a case list from any case-management system through a column mapping."""
+"""Imports a case list from any case-management system through a column mapping.
+
+An uploaded case list waits in the database until its columns are matched on screen.
+Waiting uploads are bounded: each person may have MAX_PENDING_UPLOADS of them, holding
+MAX_PENDING_BYTES together, and each expires PENDING_LIFETIME after upload (`qpa
+worker` removes its content; docs/decisions/0103-bounded-uploads.md)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.cases import annex_a
-from qpa.cases.imports import ImportFileError, ImportOutcome, Progress, RowError
-from qpa.cases.models import CaseListMapping, ImportRun
+from qpa.cases.imports import (
+    ImportFileError,
+    ImportOutcome,
+    Progress,
+    RowError,
+    import_run_create,
+)
+from qpa.cases.models import CaseListMapping, ImportKind, ImportRun, ImportStatus
 from qpa.cases.population import ChildRecord, snapshot_apply
 from qpa.cases.tables import TableError, read_table
 
@@ -32,6 +45,78 @@ CASE_LIST_FIELDS: dict[str, tuple[str, bool, str]] = {
 }
 CLOSED_WORDS = {"closed", "close", "ended", "no", "n", "inactive", "false", "0"}
 OPEN_WORDS = {"open", "yes", "y", "active", "true", "1", "current"}
+
+
+PENDING_LIFETIME = timedelta(hours=24)
+MAX_PENDING_UPLOADS = 3
+MAX_PENDING_BYTES = 250 * 2**20
+EXPIRED_MESSAGE = (
+    "This upload expired: its columns were not matched within 24 hours, so the file was "
+    "removed. Upload it again."
+)
+
+
+def case_list_uploads_expire(*, now: Any = None) -> int:
+    """Expire every case-list upload that has waited PENDING_LIFETIME for its columns:
+    its content is removed and it is marked rejected, saying why. Returns how many."""
+    cutoff = (now or timezone.now()) - PENDING_LIFETIME
+    stale = ImportRun.objects.filter(
+        kind=ImportKind.CASE_LIST, status=ImportStatus.AWAITING_MAPPING, created_at__lt=cutoff
+    )
+    # A read first: the worker asks every few seconds, and nothing is usually due.
+    if not stale.exists():
+        return 0
+    return stale.update(
+        status=ImportStatus.REJECTED,
+        message=EXPIRED_MESSAGE,
+        content=None,
+        finished_at=timezone.now(),
+    )
+
+
+def case_list_upload_create(
+    *, acting_user: User, file_name: str, content: bytes, options: dict[str, Any]
+) -> ImportRun:
+    """Keep an uploaded case list until its columns are matched, within the person's
+    quota of waiting uploads."""
+    case_list_uploads_expire()
+    with transaction.atomic():
+        waiting = ImportRun.objects.select_for_update().filter(
+            kind=ImportKind.CASE_LIST,
+            status=ImportStatus.AWAITING_MAPPING,
+            created_by=acting_user,
+        )
+        count = waiting.count()
+        held = waiting.aggregate(total=Sum("file_size"))["total"] or 0
+        if count >= MAX_PENDING_UPLOADS:
+            raise ValidationError(
+                {
+                    "file": f"You have {count} case lists waiting for their columns to be "
+                    "matched. Match the columns of one of them (see Imports) before you "
+                    "upload another; an upload left waiting is removed 24 hours after it "
+                    "was made."
+                }
+            )
+        if held + len(content) > MAX_PENDING_BYTES:
+            raise ValidationError(
+                {
+                    "file": f"Your case lists waiting for their columns hold "
+                    f"{held / 2**20:.0f} MB; with this file they would pass the "
+                    f"{MAX_PENDING_BYTES // 2**20} MB you may keep waiting. Match the "
+                    "columns of one of them (see Imports) first."
+                }
+            )
+        run = import_run_create(
+            acting_user=acting_user,
+            kind=ImportKind.CASE_LIST,
+            file_name=file_name,
+            content=content,
+            options=options,
+        )
+        # Waiting from the start: the worker only takes runs that are queued.
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.AWAITING_MAPPING)
+        run.status = ImportStatus.AWAITING_MAPPING
+    return run
 
 
 def headers_of(path: Path) -> list[str]:

@@ -15,7 +15,12 @@ from django.views.decorators.http import require_GET
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
 from qpa.cases import imports, services
-from qpa.cases.case_lists import headers_of, mapping_save
+from qpa.cases.case_lists import (
+    case_list_upload_create,
+    case_list_uploads_expire,
+    headers_of,
+    mapping_save,
+)
 from qpa.cases.forms import (
     AnnexAUploadForm,
     CaseListUploadForm,
@@ -25,6 +30,7 @@ from qpa.cases.forms import (
     TeamForm,
 )
 from qpa.cases.models import CaseStatus, ImportKind, ImportRun, ImportStatus, PopulationRule
+from qpa.core.forms import add_validation_error
 from qpa.organisation.models import Team
 
 importers_only = role_required(Role.ADMINISTRATOR, Role.PERFORMANCE)
@@ -94,19 +100,21 @@ def case_list_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         mapping = form.cleaned_data["mapping"]
-        run = imports.import_run_create(
-            acting_user=_acting(request),
-            kind=ImportKind.CASE_LIST,
-            file_name=upload.name,
-            content=upload.read(),
-            options={
-                "valid_rows_only": form.cleaned_data["valid_rows_only"],
-                "close_missing": form.cleaned_data["close_missing"],
-                "columns": mapping.columns if mapping else {},
-            },
-        )
-        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.AWAITING_MAPPING)
-        return redirect("cases:import-mapping", public_id=run.public_id)
+        try:
+            run = case_list_upload_create(
+                acting_user=_acting(request),
+                file_name=upload.name,
+                content=upload.read(),
+                options={
+                    "valid_rows_only": form.cleaned_data["valid_rows_only"],
+                    "close_missing": form.cleaned_data["close_missing"],
+                    "columns": mapping.columns if mapping else {},
+                },
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            return redirect("cases:import-mapping", public_id=run.public_id)
     return render(
         request,
         "cases/upload.html",
@@ -121,6 +129,7 @@ def case_list_upload(request: HttpRequest) -> HttpResponse:
 
 @importers_only
 def import_mapping(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    case_list_uploads_expire()  # one past its 24 hours cannot be matched any more
     run = get_object_or_404(ImportRun, public_id=public_id, kind=ImportKind.CASE_LIST)
     if run.status != ImportStatus.AWAITING_MAPPING:
         return redirect(run)

@@ -4,6 +4,7 @@ identifiers. The format is documented in docs/reports.md, "Benchmarking file".""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,12 @@ FORMAT = "qpa-benchmark"
 VERSION = 1
 MAX_BYTES = 1_000_000
 MAX_TEXT = 200
+# The format nests three deep (the file, a list, a row); anything deeper is not ours, and
+# Python's parser would recurse until it failed.
+MAX_DEPTH = 8
+MAX_COUNT = 10**9
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def benchmark_document(*, summary: dict[str, Any], council: str) -> dict[str, Any]:
@@ -57,8 +64,8 @@ def _text(value: Any, what: str) -> str:
 def _count(value: Any, what: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(f"{what} must be a whole number or null.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise _fail(f"{what} must be a whole number from 0 to {MAX_COUNT:,}, or null.")
     return int(value)
 
 
@@ -76,13 +83,38 @@ def _list(value: Any, what: str, limit: int) -> list[Any]:
     return value
 
 
+def _rows(value: Any, what: str, limit: int) -> list[dict[str, Any]]:
+    rows = _list(value, what, limit)
+    if not all(isinstance(row, dict) for row in rows):
+        raise _fail(f'each entry of {what} must be an object, like {{"rating": "Good"}}.')
+    return rows
+
+
+def _depth(text: str) -> int:
+    """How deeply the JSON text nests arrays and objects, counted without parsing it."""
+    depth = deepest = 0
+    for bracket in _BRACKET.finditer(_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
+
+
 def parse(content: bytes) -> dict[str, Any]:
     """Check a benchmarking file and return its figures, cleaned; ValidationError if not."""
     if len(content) > MAX_BYTES:
         raise _fail("it is larger than 1 MB.")
     try:
-        data = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _fail("it is not JSON.") from None
+    if _depth(text) > MAX_DEPTH:
+        raise _fail(f"it nests lists or objects more than {MAX_DEPTH} deep.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        # JSONDecodeError is a ValueError; so are numbers of thousands of digits.
         raise _fail("it is not JSON.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _fail(f'its "format" is not "{FORMAT}".')
@@ -103,15 +135,15 @@ def parse(content: bytes) -> dict[str, Any]:
         raise _fail("small numbers were not suppressed (suppression_threshold under 5).")
     overall: list[dict[str, Any]] = [
         {
-            "rating": _text(row.get("rating") if isinstance(row, dict) else None, "A rating"),
+            "rating": _text(row.get("rating"), "A rating"),
             "count": _count(row.get("count"), "A count"),
             "percent": _percent(row.get("percent"), "A percentage"),
         }
-        for row in _list(data.get("overall"), "overall", 20)
+        for row in _rows(data.get("overall"), "overall", 20)
     ]
     domains: list[dict[str, Any]] = [
         {
-            "domain": _text(row.get("domain") if isinstance(row, dict) else None, "A domain"),
+            "domain": _text(row.get("domain"), "A domain"),
             "rated": _count(row.get("rated"), "rated"),
             "good_or_better_percent": _percent(
                 row.get("good_or_better_percent"), "good_or_better_percent"
@@ -120,7 +152,7 @@ def parse(content: bytes) -> dict[str, Any]:
                 row.get("inadequate_or_worse_percent"), "inadequate_or_worse_percent"
             ),
         }
-        for row in _list(data.get("domains"), "domains", 100)
+        for row in _rows(data.get("domains"), "domains", 100)
     ]
     smalls: list[int | None] = [r["count"] for r in overall] + [d["rated"] for d in domains]
     for small in smalls:
