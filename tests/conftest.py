@@ -84,10 +84,10 @@ def seeded(transactional_db: None) -> None:
             apps
         )
     if not AuditTool.objects.exists():
-        from qpa.tools import seed as tools_seed
-
-        tools_seed.seed(apps)
-        tools_seed.seed_descriptors(apps)
+        data_migration("tools", "0002_seed_scales_and_tools").seed(apps)
+        data_migration("tools", "0003_grading_descriptors_and_themed_options").seed_descriptors(
+            apps
+        )
     if not PopulationRule.objects.exists():
         data_migration("cases", "0002_import_runs_and_population_rules").seed_population_rules(apps)
 

@@ -11,11 +11,12 @@ from django.utils.html import escape
 
 from qpa.tools import services
 from qpa.tools.models import AuditTool, Domain, RatingDescriptor, ToolVersion
-from qpa.tools.seed import DESCRIPTORS
-from tests.conftest import Personas, signed_in
+from tests.conftest import Personas, data_migration, signed_in
 from tests.cycles_helpers import World, build_world
 from tests.factories import CaseFactory, rating, submitted_audit
 from tests.test_audit_form import domain_url, started
+
+DESCRIPTORS = data_migration("tools", "0003_grading_descriptors_and_themed_options").DESCRIPTORS
 
 SCALE = ["Outstanding", "Good", "Adequate", "Inadequate", "Critical"]
 
