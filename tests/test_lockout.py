@@ -6,7 +6,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.conf import settings as axes_settings
+from axes.models import AccessAttempt
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from pytest_django.fixtures import Settings
@@ -106,3 +109,17 @@ def test_behind_the_load_balancer_the_address_is_the_one_it_appended(
     settings.QPA_BEHIND_PROXY = True
     # The first entry comes from the client and could be forged to dodge the lock-out.
     assert client_ip(request) == OFFICE
+
+
+def test_the_lock_out_is_kept_in_the_database_that_every_server_shares(
+    personas: Personas,
+) -> None:
+    """Several application servers share one database, so a lock-out made on one holds on
+    every other, with or without a shared cache (docs/decisions/0104-shared-cache.md)."""
+    assert axes_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    _ten_wrong_passwords("hilda", OFFICE)
+    attempt = AccessAttempt.objects.get(username="hilda", ip_address=OFFICE)
+    assert attempt.failures_since_start == 10
+    # Nothing of it lives in a process's memory: emptying the cache changes nothing.
+    cache.clear()
+    assert _sign_in("hilda", PASSWORD, OFFICE)[1] == 429
