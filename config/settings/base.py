@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "qpa.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,7 +100,6 @@ MIDDLEWARE = [
     "qpa.accounts.middleware.MFARequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
-    "qpa.core.middleware.PermissionsPolicyMiddleware",
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
