@@ -12,7 +12,7 @@ from qpa.actions.models import Action
 from qpa.audits.models import Audit
 from qpa.audits.services import audit_start
 from qpa.cases.imports import import_run_create
-from qpa.cases.models import ImportKind, ImportRun
+from qpa.cases.models import Case, ImportKind, ImportRun
 from qpa.cycles import services as cycle_services
 from qpa.cycles.models import Cycle
 from qpa.notifications.models import Notification
@@ -49,6 +49,7 @@ class RemitWorld:
             "submitted": list(Audit.objects.filter(status="submitted")),
             "action": list(Action.objects.all()),
             "notification": list(Notification.objects.all()),
+            "case": list(Case.objects.all()),
         }
         return found[kind]
 

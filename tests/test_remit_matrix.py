@@ -23,6 +23,7 @@ from qpa.accounts.permissions import Permission
 from qpa.actions.selectors import actions_visible_to
 from qpa.assurance.selectors import moderations_visible_to, reaudits_visible_to
 from qpa.audits.selectors import audits_visible_to
+from qpa.cases.selectors import cases_visible_to
 from qpa.cycles.selectors import (
     allocations_visible_to,
     cycles_visible_to,
@@ -220,6 +221,15 @@ DECLARED: dict[str, Expect] = {
     "reports:trend-chart": Expect(Permission.READ_REPORTS.roles),
     "reports:teams": Expect(Permission.READ_REPORTS.roles),
     "reports:funnel-chart": Expect(Permission.READ_REPORTS.roles),
+    # Cases and audit lists: case detail, never figures-only roles (tests/test_case_pages.py).
+    "cases:case-list": Expect(Permission.OPEN_CASES.roles),
+    "cases:case-detail": Expect(Permission.OPEN_CASES.roles, kind="case", oracle=cases_visible_to),
+    "audits:audit-list": Expect(Permission.OPEN_CASES.roles),
+    "audits:audit-list-csv": Expect(Permission.OPEN_CASES.roles),
+    "audits:audit-print": Expect(ALL_ROLES, **SUBMITTED),  # type: ignore[arg-type]
+    # Following up inadequate audits: Heads of Service in their areas, directors all.
+    "assurance:follow-up": Expect(Permission.FOLLOW_UP.roles),
+    "actions:area-actions": Expect(Permission.FOLLOW_UP.roles),
 }
 
 

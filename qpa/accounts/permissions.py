@@ -50,6 +50,9 @@ class Permission(enum.Enum):
     LIST_REAUDITS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR} | _LEADERS)
     # Open a re-audit's comparison page (case detail: never administrators).
     OPEN_REAUDITS = frozenset({Role.AUDITOR} | _LEADERS)
+    # Open the cases and audits of one's remit: the case and audit lists, a case's page
+    # and the audit list's download (case detail: never Performance or Administrators).
+    OPEN_CASES = frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS)
     # Reopen a submitted audit with a reason.
     REOPEN_AUDITS = frozenset({Role.HEAD_OF_SERVICE})
     # Reply once to an audit of one's own case.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, user_can
 from qpa.actions import services
 from qpa.actions.forms import ActionCompleteForm, ActionForm, ActionStatusForm
 from qpa.actions.models import Action, ActionStatus
@@ -41,14 +42,18 @@ def my_action_list(request: HttpRequest) -> HttpResponse:
     if actions:
         shown: list[Any] = [*actions, *(a.audit for a in actions)]
         record_view(request, action="actions.listed", objects=shown)
-    return render(request, "actions/my_actions.html", {"actions": actions})
+    return render(
+        request,
+        "actions/my_actions.html",
+        {"actions": actions, "can_follow_up": user_can(request.user, Permission.FOLLOW_UP)},
+    )
 
 
 @role_required(Role.HEAD_OF_SERVICE)
 def action_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     audit = (
         audits_visible_to(user=request.user)
-        .select_related("case", "overall_rating")
+        .select_related("case__team__manager", "overall_rating")
         .filter(public_id=public_id)
         .first()
     )
@@ -65,7 +70,11 @@ def action_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             },
             status=409,
         )
-    form = ActionForm(request.POST or None, owners=services.owner_candidates())
+    form = ActionForm(
+        request.POST or None,
+        owners=services.owner_candidates(),
+        suggested=audit.case.team.manager if audit.case.team else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.action_create(acting_user=_acting(request), audit=audit, **form.cleaned_data)

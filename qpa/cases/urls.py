@@ -1,10 +1,12 @@
 from django.urls import path
 
-from qpa.cases import views
+from qpa.cases import case_views, views
 
 app_name = "cases"
 
 urlpatterns = [
+    path("", case_views.case_list, name="case-list"),
+    path("<uuid:public_id>/", case_views.case_detail, name="case-detail"),
     path("imports/", views.import_list, name="import-list"),
     path("imports/annex-a/", views.annex_a_upload, name="import-annex-a"),
     path("imports/case-list/", views.case_list_upload, name="import-case-list"),

@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from qpa.accounts.permissions import Permission, user_can
+from qpa.assurance.follow_up import follow_up_count
 from qpa.notifications.selectors import navigation_label
 
 
@@ -22,6 +23,9 @@ class NavItem:
 _SECTIONS: list[tuple[str, str, Permission | None]] = [
     ("Home", "home:home", None),
     ("Notifications", "notifications:inbox", None),
+    ("Follow-up", "assurance:follow-up", Permission.FOLLOW_UP),
+    ("Audits", "audits:audit-list", Permission.OPEN_CASES),
+    ("Cases", "cases:case-list", Permission.OPEN_CASES),
     ("Audit tools", "tools:tool-list", Permission.ADMINISTER),
     ("Rating scales", "tools:scale-list", Permission.ADMINISTER),
     ("Audit cycles", "cycles:cycle-list", Permission.MANAGE_CYCLES),
@@ -43,6 +47,9 @@ def navigation_for(user: Any, path: str) -> list[NavItem]:
             continue
         if url_name == "notifications:inbox":
             label = navigation_label(user=user)
+        if url_name == "assurance:follow-up":
+            waiting = follow_up_count(user=user)
+            label = f"Follow-up ({waiting} to act on)" if waiting else label
         visible.append((label, reverse(url_name)))
     # The section whose address is the longest prefix of this page is the current one.
     matches = [url for _, url in visible if path == url or (url != "/" and path.startswith(url))]
