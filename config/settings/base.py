@@ -8,7 +8,15 @@ from typing import Any
 
 import dj_database_url
 
-from config.env import env_bool, env_choice, env_int, env_list, env_signing_keys, env_str
+from config.env import (
+    env_bool,
+    env_cache,
+    env_choice,
+    env_int,
+    env_list,
+    env_signing_keys,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("QPA_DATA_DIR", str(BASE_DIR / "var")))
@@ -26,6 +34,11 @@ QPA_SITE_URL = env_str("QPA_SITE_URL", "").rstrip("/")
 # the newest (docs/event-log.md, docs/decisions/0100-signed-event-log.md). Production
 # refuses to start without one.
 QPA_EVENT_LOG_KEYS = env_signing_keys("QPA_EVENT_LOG_KEY", "QPA_EVENT_LOG_KEY_FILE")
+
+# The default cache counts the API's rate limit per token (docs/api.md): with several
+# application servers, CACHE_URL names a Redis they share (docs/deployment.md, decision
+# 104). Lock-outs are kept in the database, which every server shares already.
+CACHES: dict[str, dict[str, Any]] = {"default": env_cache("CACHE_URL")}
 
 # Shows the "demo — no real data" banner on every page.
 QPA_DEMO_MODE = env_bool("QPA_DEMO_MODE", False)
