@@ -83,7 +83,11 @@ JSON_FILES = st.one_of(
         st.sampled_from(["rating", "count", "percent"]),
         JSON_VALUES,
     ),
-    st.builds(_nested, st.integers(1, 60_000), st.sampled_from(["[", "{"])),
+    st.builds(
+        _nested,
+        st.sampled_from([9, 1_000, 20_000, 100_000]) | st.integers(1, 60_000),
+        st.sampled_from(["[", "{"]),
+    ),
     st.integers(1, 6000).map(lambda digits: b'{"version": ' + b"7" * digits + b"}"),
     st.binary(max_size=300),
 )
