@@ -1,5 +1,6 @@
 """Small numbers do not name a child (issue 13): report figures are suppressed for every
-reader who may not open each audit they count, in every channel and under every filter.
+reader who may not open each audit they count, in every channel and under every filter,
+and no child ID reaches a role that may not open the case (cycle pages, API).
 
 The checks that a hidden figure cannot be worked out are written here, independently of
 qpa.reports.disclosure: peeling the published sums, and linear algebra over fractions."""
@@ -24,10 +25,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from qpa.accounts.models import User
+from qpa.accounts.models import Role, User
 from qpa.audits.models import Audit
 from qpa.audits.selectors import audits_visible_to
 from qpa.core.models import Event
+from qpa.cycles import services as cycle_services
 from qpa.cycles.models import (
     Allocation,
     Cycle,
@@ -46,7 +48,8 @@ from qpa.reports.services import report_aggregates_rebuild, report_aggregates_re
 from qpa.reports.summary import report_summary
 from qpa.tools.models import AuditTool
 from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, submitted_audit
+from tests.cycles_helpers import SEED, build_world, monthly_cycle, sampled_ids
+from tests.factories import CaseFactory, UserFactory, submitted_audit
 from tests.test_api import as_user
 
 API = "/api/v1"
@@ -443,6 +446,71 @@ def test_the_command_is_suppressed_unless_the_flag_says_otherwise(council: Counc
     assert _overall(json.loads(out.getvalue()))["Adequate"] == 3
     event = Event.objects.get(action="report.exported")
     assert event.data == {"format": "json", "channel": "cli", "unsuppressed": True}
+
+
+# --- No child ID to a role that may not open the case ----------------------------------
+
+
+def test_the_sample_page_lists_only_cases_the_reader_may_open(db: None) -> None:
+    world = build_world()
+    cycle = monthly_cycle(world)
+    cycle_services.sample_draw(acting_user=world.lead, cycle=cycle, seed=SEED)
+    cycle_services.allocation_create(acting_user=world.lead, cycle=cycle)
+    drawn = set(sampled_ids(cycle))
+    cp = {c for c in drawn if c.startswith("CP")}
+    url = f"/cycles/{cycle.public_id}/sample/"
+    performance = UserFactory(role=Role.PERFORMANCE)
+    for reader in (performance, world.admin):
+        page = signed_in(reader).get(url).content.decode()
+        assert not [c for c in drawn if c in page], reader
+        assert "Cases by service area" in page and "Cases by auditor" in page
+        assert f"{len(drawn)} cases of this sample are not listed" in page
+    head = signed_in(world.head).get(url).content.decode()
+    assert all(c in head for c in cp) and not [c for c in drawn - cp if c in head]
+    lead = signed_in(world.lead).get(url).content.decode()
+    assert all(c in lead for c in drawn)
+    # Replacing or reallocating a case is for those who may open it.
+    outside = SampledCase.objects.filter(cycle=cycle).exclude(case__child_id__in=cp).first()
+    assert outside is not None
+    client = signed_in(world.head)
+    assert client.get(f"/cycles/sample/{outside.public_id}/replace/").status_code == 404
+    allocation = Allocation.objects.get(sampled_case=outside)
+    assert client.get(f"/cycles/allocations/{allocation.public_id}/reallocate/").status_code == 404
+
+
+def test_the_draw_report_names_no_child_and_shows_no_reason_to_others(db: None) -> None:
+    world = build_world()
+    cycle = monthly_cycle(world)
+    cycle_services.sample_draw(acting_user=world.lead, cycle=cycle, seed=SEED)
+    sampled = SampledCase.objects.filter(cycle=cycle, case__child_id__startswith="CP").first()
+    assert sampled is not None
+    replacement = cycle_services.sample_replace(
+        acting_user=world.head, sampled_case=sampled, reason="Moved to Leeds with her aunt"
+    )
+    url = f"/cycles/{cycle.public_id}/report/"
+    page = signed_in(UserFactory(role=Role.PERFORMANCE)).get(url).content.decode()
+    assert sampled.case.child_id not in page and replacement.case.child_id not in page
+    assert "Moved to Leeds" not in page
+    assert "A case of Child Protection replaced by another drawn at random" in page
+    lead = signed_in(world.lead).get(url).content.decode()
+    assert sampled.case.child_id in lead and "Moved to Leeds" in lead
+
+
+def test_the_allocations_api_gives_no_child_id_outside_the_remit(db: None) -> None:
+    world = build_world()
+    cycle = monthly_cycle(world)
+    cycle_services.sample_draw(acting_user=world.lead, cycle=cycle, seed=SEED)
+    cycle_services.allocation_create(acting_user=world.lead, cycle=cycle)
+    performance = as_user(UserFactory(role=Role.PERFORMANCE))
+    listed = performance.get(f"{API}/allocations").json()
+    assert listed["count"] == 0 and listed["results"] == []
+    one = Allocation.objects.first()
+    assert one is not None
+    assert performance.get(f"{API}/allocations/{one.public_id}").status_code == 404
+    head = as_user(world.head).get(f"{API}/allocations", {"page_size": 100}).json()
+    assert {r["child_id"][:2] for r in head["results"]} == {"CP"}
+    lead = as_user(world.lead).get(f"{API}/allocations", {"page_size": 100}).json()
+    assert lead["count"] == Allocation.objects.count() == 5
 
 
 # --- Every filter of the demo council --------------------------------------------------

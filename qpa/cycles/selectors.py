@@ -1,8 +1,10 @@
 """Reads of samples and allocations through the remit of the person asking.
 
-The people who run cycles (CYCLE_MANAGER_ROLES) see which cases a cycle sampled and who
-audits them: child IDs, areas and teams, never case detail. An auditor sees the cases
-allocated to them. Anyone else sees none. See docs/decisions/0011-cycle-remit.md."""
+The people who run cycles (CYCLE_MANAGER_ROLES) see which of a cycle's sampled cases in
+their remit (`cases_visible_to`) were drawn and who audits them: child IDs, areas and
+teams, never case detail. A role that may not open a case sees no child ID of it at all,
+only counts per area and per auditor (docs/decisions/0109-no-child-id-outside-remit.md,
+which narrows 0011). An auditor sees the cases allocated to them. Anyone else sees none."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from qpa.accounts.models import Role
+from qpa.cases.selectors import cases_visible_to
 from qpa.cycles.models import (
     Allocation,
     AllocationStatus,
@@ -51,7 +54,7 @@ def sampled_cases_visible_to(*, user: Any) -> QuerySet[SampledCase]:
     if not _active(user):
         return sampled.none()
     if user.role in CYCLE_MANAGER_ROLES:
-        return sampled
+        return sampled.filter(case__in=cases_visible_to(user=user).values("pk"))
     if user.role in ALLOCATION_HOLDER_ROLES:
         return sampled.filter(allocation__auditor=user)
     return sampled.none()
@@ -67,7 +70,7 @@ def allocations_visible_to(*, user: Any) -> QuerySet[Allocation]:
     if not _active(user):
         return allocations.none()
     if user.role in CYCLE_MANAGER_ROLES:
-        return allocations
+        return allocations.filter(sampled_case__case__in=cases_visible_to(user=user).values("pk"))
     if user.role in ALLOCATION_HOLDER_ROLES:
         return allocations.filter(auditor=user)
     return allocations.none()

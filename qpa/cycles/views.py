@@ -24,7 +24,9 @@ from qpa.cycles import forms as cycle_forms
 from qpa.cycles import services
 from qpa.cycles.models import (
     AllocationStatus,
+    ChangeKind,
     Cycle,
+    CycleChange,
     CycleKind,
     CycleStatus,
     SampledCase,
@@ -458,13 +460,21 @@ def cycle_report(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
     }
     changes = list(
         cycle.changes.select_related(
-            "actor", "sampled_case__case", "replacement__case", "from_auditor", "to_auditor"
+            "actor",
+            "sampled_case__case",
+            "sampled_case__stratum__service_area",
+            "replacement__case",
+            "from_auditor",
+            "to_auditor",
         )
     )
+    linked = [s for c in changes for s in (c.sampled_case, c.replacement) if s is not None]
+    openable = _openable(request, linked)
+    change_rows = [_change_row(change, openable) for change in changes]
     hand_picked = list(
         sampled_cases_visible_to(user=request.user).filter(cycle=cycle, how_chosen="hand_picked")
     )
-    shown = hand_picked + [c.sampled_case for c in changes if c.sampled_case]
+    shown = hand_picked + [s for s in linked if s.pk in openable]
     if shown:
         record_view(request, action="cycle.report_viewed", objects=shown)
     return render(
@@ -475,10 +485,27 @@ def cycle_report(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
             "rules": rules,
             "rows": rows,
             "totals": totals,
-            "changes": changes,
-            "hand_picked": hand_picked,
+            "changes": change_rows,
+            "hand_picked_count": cycle.sampled_cases.filter(how_chosen="hand_picked").count(),
         },
     )
+
+
+def _change_row(change: CycleChange, openable: set[int]) -> dict[str, Any]:
+    """A change of the log as the reader may see it: a change to a case they may not open
+    names no child and shows no reason (typed text about the case)."""
+    cases = [s for s in (change.sampled_case, change.replacement) if s is not None]
+    if all(s.pk in openable for s in cases):
+        return {"change": change, "summary": change.summary, "reason": change.reason}
+    area = change.sampled_case.stratum.service_area.name if change.sampled_case else ""
+    summary = {
+        ChangeKind.REPLACEMENT: f"A case of {area} replaced by another drawn at random",
+        ChangeKind.REALLOCATION: (
+            f"A case reallocated from {change.from_auditor} to {change.to_auditor}"
+        ),
+        ChangeKind.HAND_PICK: f"A case of {area} hand-picked",
+    }.get(ChangeKind(change.kind), change.get_kind_display())
+    return {"change": change, "summary": summary, "reason": None}
 
 
 @cycle_managers
@@ -496,7 +523,10 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
     replaced = list(
         sampled_cases_visible_to(user=request.user).filter(cycle=cycle, replaced_by__isnull=False)
     )
-    record_view(request, action="cycle.sample_viewed", objects=sampled + replaced)
+    if sampled or replaced:
+        record_view(request, action="cycle.sample_viewed", objects=sampled + replaced)
+    # Cases outside the reader's remit are counted per area and auditor, never listed.
+    in_sample = cycle.sampled_cases.filter(replaced_by__isnull=True).count()
     return render(
         request,
         "cycles/cycle_sample.html",
@@ -506,7 +536,18 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
             "areas": counts_per_area(cycle),
             "auditors": counts_per_auditor(cycle),
             "replaced": replaced,
+            "not_listed": in_sample - len(sampled),
+            "openable": _openable(request, [s.replaced_by for s in replaced if s.replaced_by]),
         },
+    )
+
+
+def _openable(request: HttpRequest, sampled: list[SampledCase]) -> set[int]:
+    """The ids of these sampled cases whose case the reader may open."""
+    return set(
+        sampled_cases_visible_to(user=request.user)
+        .filter(pk__in=[s.pk for s in sampled])
+        .values_list("pk", flat=True)
     )
 
 
