@@ -427,9 +427,14 @@ def test_charts_are_drawn_once_per_set_of_figures(
     assert spec is not None
     key = f"qpa-chart:svg:{spec.digest}"
     assert chart_cache.get(key) == first.content
-    # The page's next request is answered from the cache, not drawn again.
+    # The page's next request is answered from the cache, not drawn again; the page
+    # names each chart by its figures' digest.
     chart_cache.set(key, b"<svg>kept</svg>")
     assert client.get(url).content == b"<svg>kept</svg>"
+    page = client.get(f"/reports/?{QUERY}").content.decode()
+    named = re.search(r'src="(/reports/chart/overall\.svg\?[^"]+)"', page)
+    assert named is not None and f"v={spec.digest}" in named.group(1)
+    assert client.get(named.group(1).replace("&amp;", "&")).content == b"<svg>kept</svg>"
     # New figures are a new drawing.
     team = TeamFactory(name="CP Team C", service_area=area("child-protection"))
     submitted_audit(case=CaseFactory(team=team), audit_date=date(2009, 11, 2))

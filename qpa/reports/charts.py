@@ -553,6 +553,16 @@ def _cached(spec: ChartSpec, form: str, make: Callable[[], bytes]) -> bytes:
     return made
 
 
+def cached_svg(digest: str) -> bytes | None:
+    """The page's drawing of the figures with this digest, if it is still kept. The page
+    names each chart by its figures' digest, which only someone who has the figures can
+    know; a reader asking for it again is answered without the figures being counted."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        return None
+    found = _cache().get(f"qpa-chart:svg:{digest}")
+    return found if isinstance(found, bytes) else None
+
+
 def chart_svg(spec: ChartSpec) -> bytes:
     """The chart for the page, drawn once per set of figures."""
     return _cached(spec, "svg", lambda: svg(draw(spec, WEB_WIDTH)))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("export.docx", views.export_docx, name="export-docx"),
+    path("export.pdf", views.export_pdf, name="export-pdf"),
     path("key-messages/", views.key_messages_edit, name="key-messages"),
     path("benchmark.json", views.benchmark_export, name="benchmark-export"),
     path("benchmarks/", views.benchmark_list, name="benchmarks"),

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -31,6 +32,9 @@ from qpa.reports import (
     small_numbers,
     trend_charts,
 )
+from qpa.reports.briefing import BriefingHeading, benchmark_rows
+from qpa.reports.briefing_pdf import briefing_pdf
+from qpa.reports.briefing_word import briefing_docx
 from qpa.reports.comparison import compare_periods, comparison_json
 from qpa.reports.forms import (
     BenchmarkExportForm,
@@ -128,8 +132,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if report is not None:
         query = report.params.query()
         chart_list = [
-            (name, alt, f"{reverse('reports:chart', kwargs={'chart': name})}?{query}")
-            for name, (alt, _) in charts.charts_of(report).items()
+            (
+                name,
+                spec.alt,
+                f"{reverse('reports:chart', kwargs={'chart': name})}?{query}&v={spec.digest}",
+            )
+            for name, spec in charts.chart_specs(report).items()
         ]
         chart_map = {name.replace("-", "_"): (alt, url) for name, alt, url in chart_list}
         context.update(
@@ -144,38 +152,10 @@ def report_page(request: HttpRequest) -> HttpResponse:
             areas=key_areas(report.summary),
             can_edit=_acting(request).role in EDITOR_ROLES,
             briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
-            benchmarks=_benchmark_rows(report),
+            protective_marking=settings.QPA_PROTECTIVE_MARKING,
+            benchmarks=benchmark_rows(report),
         )
     return render(request, "reports/report.html", context)
-
-
-def _benchmark_rows(report: Report) -> dict[str, Any]:
-    """Other councils' figures beside ours: overall and domain percentages."""
-    files = list(BenchmarkFile.objects.filter(tool=report.summary["tool"]))
-    if not files:
-        return {}
-    ours = report.summary
-    ratings = [r["rating"] for r in ours["overall"]]
-    overall = []
-    for rating in ratings:
-        row = [next((r["percent"] for r in ours["overall"] if r["rating"] == rating), None)]
-        for f in files:
-            row.append(
-                next((r["percent"] for r in f.figures["overall"] if r["rating"] == rating), None)
-            )
-        overall.append((rating, row))
-    domains = []
-    for domain in ours["domains"]:
-        name = domain["domain"]
-        good = [domain["good_or_better_percent"]]
-        poor = [domain["inadequate_or_worse_percent"]]
-        for f in files:
-            theirs = next((d for d in f.figures["domains"] if d["domain"] == name), None)
-            good.append(theirs["good_or_better_percent"] if theirs else None)
-            poor.append(theirs["inadequate_or_worse_percent"] if theirs else None)
-        domains.append((name, good, poor))
-    completed = [ours["audits_completed"], *[f.figures["audits_completed"] for f in files]]
-    return {"files": files, "overall": overall, "domains": domains, "completed": completed}
 
 
 @readers
@@ -267,12 +247,14 @@ def _messages(error: ValidationError) -> dict[str, list[str]]:
 @readers
 @require_GET
 def chart(request: HttpRequest, chart: str) -> HttpResponse:
-    report = build_report(_params(request))
-    drawings = charts.charts_of(report)
-    if chart not in drawings:
+    """A chart of the report, drawn once per set of figures (qpa/reports/charts.py)."""
+    kept = charts.cached_svg(request.GET.get("v", ""))
+    if kept is not None:
+        return HttpResponse(kept, content_type="image/svg+xml")
+    spec = charts.chart_spec(_params(request), chart)
+    if spec is None:
         raise Http404("No such chart.")
-    _, draw = drawings[chart]
-    return HttpResponse(charts.svg(draw()), content_type="image/svg+xml")
+    return HttpResponse(charts.chart_svg(spec), content_type="image/svg+xml")
 
 
 def _download(
@@ -315,20 +297,35 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _briefing_heading(request: HttpRequest) -> BriefingHeading:
+    form = BriefingForm(request.GET)
+    if form.is_valid():
+        return BriefingHeading(**{k: v for k, v in form.cleaned_data.items() if v})
+    return BriefingHeading()
+
+
 @readers
 @require_GET
 def export_docx(request: HttpRequest) -> HttpResponse:
     params = _params(request)
-    form = BriefingForm(request.GET)
-    heading = exports.BriefingHeading()
-    if form.is_valid():
-        given = {k: v for k, v in form.cleaned_data.items() if v}
-        heading = exports.BriefingHeading(**given)
     return _download(
         request,
-        exports.briefing(build_report(params), heading),
+        briefing_docx(build_report(params), _briefing_heading(request)),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         f"{_file_stem(params)}.docx",
+    )
+
+
+@readers
+@require_GET
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    """The Word briefing's content as a PDF, for committee papers."""
+    params = _params(request)
+    return _download(
+        request,
+        briefing_pdf(build_report(params), _briefing_heading(request)),
+        "application/pdf",
+        f"{_file_stem(params)}.pdf",
     )
 
 
