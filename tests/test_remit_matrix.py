@@ -212,6 +212,7 @@ DECLARED: dict[str, Expect] = {
     "reports:export-csv": Expect(REPORT_READERS),
     "reports:export-xlsx": Expect(REPORT_READERS),
     "reports:export-docx": Expect(REPORT_READERS),
+    "reports:export-pdf": Expect(REPORT_READERS),
     "reports:key-messages": Expect(REPORT_EDITORS),
     "reports:benchmark-export": Expect(REPORT_EDITORS),
     "reports:benchmarks": Expect(REPORT_EDITORS),

@@ -58,6 +58,10 @@ QPA_RETENTION_LOOKED_AFTER_AGE = env_int("QPA_RETENTION_LOOKED_AFTER_AGE", 75, m
 QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
 QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
 
+# The protective marking in the header and footer of every page of the Word and PDF
+# briefings (the Government Security Classifications; docs/reports.md).
+QPA_PROTECTIVE_MARKING = env_str("QPA_PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
+
 # Reports (docs/reports.md, "Key messages"): the fewest cases rated in a domain for key
 # messages to name it an area of good or poor practice.
 QPA_KEY_MESSAGE_MIN_RATED = env_int("QPA_KEY_MESSAGE_MIN_RATED", 10, minimum=1)
@@ -308,3 +312,16 @@ FORM_RENDERER = "qpa.core.forms.GovukFormRenderer"
 # API requests a minute per personal token (docs/api.md). Counted in the default cache:
 # with several application servers set CACHES to a shared cache (Redis, Memcached).
 QPA_API_RATE_LIMIT_PER_MINUTE = env_int("QPA_API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+
+# Report charts, drawn once per set of figures and kept under the figures' hash
+# (qpa/reports/charts.py): in files, so that every worker process shares them and they
+# outlive a restart. The default cache stays Django's per-process memory cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "charts": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "charts"),
+        "TIMEOUT": 7 * 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}

@@ -345,7 +345,7 @@ def draft_key_messages(
 def assurance_figures(params: ReportParams) -> dict[str, Any]:
     """Step 5's figures for the report's period: re-audit outcomes of each quarter the
     period touches, agreement between auditors in the cycles of the period, and the
-    audit-quality figures as they stand today."""
+    audit-quality figures of the period, as they stood at its end."""
     from django.db.models import Q
 
     from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
@@ -380,7 +380,7 @@ def assurance_figures(params: ReportParams) -> dict[str, Any]:
             AgreementRow("Overall grade", agreement.overall_grade),
             AgreementRow("Every domain", agreement.all_domains),
         ],
-        "quality": quality_figures(),
+        "quality": quality_figures(period_from=params.period_from, period_to=params.period_to),
     }
 
 
