@@ -101,7 +101,7 @@ class ActionForm(GovukForm):
         if suggested is not None and suggested.pk in self._owners:
             self.initial.setdefault("owner", suggested.pk)
             field.help_text = (
-                f"{suggested}, who manages the case's team, is chosen for you. People are "
+                f"{suggested}, who manages the case’s team, is chosen for you. People are "
                 "listed by team: type a name to find someone else."
             )
 
