@@ -325,3 +325,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
 }
+
+# The default cache, as CACHE_URL says (see above); the charts keep their own.
+CACHES["default"] = env_cache("CACHE_URL")
