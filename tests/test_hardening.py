@@ -5,8 +5,12 @@ uploads that expire and have a quota, and counters that servers can share (CACHE
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,6 +245,26 @@ def test_cache_url_chooses_the_shared_cache(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be redis") as refused:
         env_cache("CACHE_URL")
     assert "hunter2" not in str(refused.value)
+
+
+def test_the_settings_take_the_default_cache_from_cache_url() -> None:
+    """In a fresh process, as at start-up: no later CACHES setting may undo CACHE_URL."""
+    environment = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    code = "import config.settings.test as s; print(s.CACHES['default']['BACKEND'])"
+    for url, backend in [
+        ("redis://127.0.0.1:6379/15", "django.core.cache.backends.redis.RedisCache"),
+        ("", "django.core.cache.backends.locmem.LocMemCache"),
+    ]:
+        result = subprocess.run(  # noqa: S603 - this Python, fixed arguments
+            [sys.executable, "-c", code],
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**environment, "CACHE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout.strip() == backend
 
 
 def _server(config: dict[str, Any]) -> RedisCache:

@@ -310,7 +310,7 @@ LOGGING: dict[str, Any] = {
 FORM_RENDERER = "qpa.core.forms.GovukFormRenderer"
 
 # API requests a minute per personal token (docs/api.md). Counted in the default cache:
-# with several application servers set CACHES to a shared cache (Redis, Memcached).
+# with several application servers set CACHE_URL to a Redis they share.
 QPA_API_RATE_LIMIT_PER_MINUTE = env_int("QPA_API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 
 # Report charts, drawn once per set of figures and kept under the figures' hash
