@@ -14,7 +14,6 @@ from django.utils import timezone
 from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditStatus
 from qpa.core.forms import GovukForm
-from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, Rating
 
@@ -48,11 +47,6 @@ def _months(today: date) -> list[tuple[str, str]]:
     return months
 
 
-class CycleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
 class AuditFilterForm(GovukForm):
     """Every field is optional: an empty form lists every audit the reader may see."""
 
@@ -70,13 +64,9 @@ class AuditFilterForm(GovukForm):
         empty_label="Any tool",
         to_field_name="slug",
     )
-    cycle = CycleChoiceField(
-        label="Cycle",
-        required=False,
-        queryset=Cycle.objects.none(),
-        empty_label="Any cycle",
-        to_field_name="public_id",
-    )
+    # The cycles of the audits the reader may see, read through the audits' allocations:
+    # cycles stand above audits in the layers (docs/architecture.md).
+    cycle = forms.ChoiceField(label="Cycle", required=False)
     area = forms.ModelChoiceField(
         label="Service area",
         required=False,
@@ -109,15 +99,26 @@ class AuditFilterForm(GovukForm):
 
     def __init__(self, *args: Any, visible: QuerySet[Audit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cycle = self.fields["cycle"]
         auditor = self.fields["auditor"]
-        if not isinstance(cycle, forms.ModelChoiceField) or not isinstance(
-            auditor, forms.ModelChoiceField
-        ):  # pragma: no cover
-            raise TypeError("cycle and auditor must be choices of objects")
-        cycle.queryset = Cycle.objects.filter(
-            pk__in=visible.values("allocation__sampled_case__cycle")
-        ).select_related("tool")
+        if not isinstance(auditor, forms.ModelChoiceField):  # pragma: no cover
+            raise TypeError("auditor must be a choice of people")
+        cycle = "allocation__sampled_case__cycle__"
+        cycles = (
+            visible.filter(allocation__isnull=False)
+            .values_list(
+                f"{cycle}public_id", f"{cycle}tool__name", f"{cycle}month", f"{cycle}theme"
+            )
+            .order_by(f"-{cycle}month", f"{cycle}theme")
+            .distinct()
+        )
+        # Named as the cycle names itself (qpa.cycles.models.Cycle.name).
+        self.fields["cycle"].choices = [  # type: ignore[attr-defined]
+            (ANY, "Any cycle"),
+            *(
+                (str(public_id), f"{tool}, {month:%B %Y}" if month else f"Themed: {theme}")
+                for public_id, tool, month, theme in cycles
+            ),
+        ]
         auditor.queryset = User.objects.filter(pk__in=visible.values("auditor"))
         labels = dict.fromkeys(Rating.objects.order_by("rank").values_list("label", flat=True))
         self.fields["rating"].choices = [(ANY, "Any rating"), *((lab, lab) for lab in labels)]  # type: ignore[attr-defined]
@@ -140,7 +141,7 @@ class AuditFilterForm(GovukForm):
         if data.get("tool"):
             audits = audits.filter(tool_version__tool=data["tool"])
         if data.get("cycle"):
-            audits = audits.filter(allocation__sampled_case__cycle=data["cycle"])
+            audits = audits.filter(allocation__sampled_case__cycle__public_id=data["cycle"])
         if data.get("area"):
             audits = audits.filter(service_area=data["area"])
         if data.get("team"):
@@ -168,9 +169,7 @@ class AuditFilterForm(GovukForm):
             value = self.cleaned_data.get(name)
             if value in (None, "", ANY):
                 continue
-            if isinstance(field, CycleChoiceField) and isinstance(value, Cycle):
-                value = value.name
-            elif isinstance(field, forms.ChoiceField) and not isinstance(
+            if isinstance(field, forms.ChoiceField) and not isinstance(
                 field, forms.ModelChoiceField
             ):
                 value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
