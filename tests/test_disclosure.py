@@ -469,6 +469,8 @@ def test_the_sample_page_lists_only_cases_the_reader_may_open(db: None) -> None:
     assert all(c in head for c in cp) and not [c for c in drawn - cp if c in head]
     lead = signed_in(world.lead).get(url).content.decode()
     assert all(c in lead for c in drawn)
+    case = SampledCase.objects.get(cycle=cycle, case__child_id=sorted(cp)[0]).case
+    assert f'href="/cases/{case.public_id}/"' in lead
     # Replacing or reallocating a case is for those who may open it.
     outside = SampledCase.objects.filter(cycle=cycle).exclude(case__child_id__in=cp).first()
     assert outside is not None
