@@ -17,6 +17,9 @@ ANONYMOUS_ALLOWED = {
     "accounts:oidc-start",
     "accounts:oidc-callback",
     "core:health",
+    # A one-time link to choose a password (qpa/accounts/set_password.py): its token is
+    # the credential; a wrong or used one shows "This link does not work".
+    "accounts:set-password",
 }
 # The REST API (namespace "api") authenticates each request itself, with a token: an
 # anonymous request is answered 401 (or 405 for a method the route does not have),
@@ -36,10 +39,12 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):  # type
 def _example_path(route: str) -> str:
     for converter, value in (
         ("<slug:slug>", "quality-of-practice"),
+        ("<str:username>", "somebody"),
         ("<slug:chart>", "overall"),
         ("<slug:target_slug>", "ilacs"),
         ("<int:position>", "1"),
         ("<slug:step>", "kind"),
+        ("<slug:quarter>", "2026-Q3"),
         ("<uuid:plan_id>", "00000000-0000-4000-8000-000000000001"),
         ("<uuid:cycle_id>", "00000000-0000-4000-8000-000000000002"),
         ("<uuid:sampled_id>", "00000000-0000-4000-8000-000000000003"),
@@ -143,3 +148,15 @@ def test_health_check_needs_no_sign_in(db: None) -> None:
     response = Client().get("/health/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_each_named_permission_is_its_own_even_when_roles_coincide() -> None:
+    # Two kinds of work held by the same roles today must stay two permissions, so that
+    # changing one never silently changes the other.
+    from qpa.accounts.permissions import Permission
+
+    names = [permission.name for permission in Permission]
+    assert len(names) == len(set(names)) == len(Permission.__members__)
+    assert Permission.OPEN_CASES is not Permission.OWN_ACTIONS
+    assert Permission.MANAGE_ASSURANCE is not Permission.READ_REPORTS
+    assert Permission.OPEN_CASES.roles == Permission.OWN_ACTIONS.roles

@@ -25,52 +25,97 @@ _LEADERS = frozenset({Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY
 _DIRECTORS = frozenset({Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR})
 
 
+@enum.unique
 class Permission(enum.Enum):
-    """A kind of work, valued by the roles that may do it."""
+    """A kind of work: what it is, and the roles that may do it. Each value names its
+    work, so two permissions held by the same roles stay two permissions."""
 
-    # Configuration: tools, scales, teams, people, the event log.
-    ADMINISTER = frozenset({Role.ADMINISTRATOR})
-    # Import Annex A workbooks, case lists and past audits.
-    IMPORT_DATA = frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE})
-    # Create cycles and sampling plans, draw and allocate, follow a cycle's progress.
-    MANAGE_CYCLES = frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS)
-    # Be given cases to audit, re-audit or moderate.
-    HOLD_ALLOCATIONS = frozenset({Role.AUDITOR, Role.HEAD_OF_SERVICE})
-    # Read the monthly report and its exports.
-    READ_REPORTS = frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS)
-    # Edit the report's key messages; exchange benchmarking files.
-    EDIT_REPORTS = frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE})
-    # Read the assurance pages (re-audits, moderation, agreement).
-    READ_ASSURANCE = frozenset({Role.AUDITOR, Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS)
-    # Draw moderation samples, read assurance figures.
-    MANAGE_ASSURANCE = frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS)
-    # Draw the quarterly re-audit sample and send its summary.
-    DRAW_REAUDITS = frozenset({Role.ADMINISTRATOR} | _LEADERS)
-    # List re-audits and their draws.
-    LIST_REAUDITS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR} | _LEADERS)
-    # Open a re-audit's comparison page (case detail: never administrators).
-    OPEN_REAUDITS = frozenset({Role.AUDITOR} | _LEADERS)
-    # Open the cases and audits of one's remit: the case and audit lists, a case's page
-    # and the audit list's download (case detail: never Performance or Administrators).
-    OPEN_CASES = frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS)
-    # Reopen a submitted audit with a reason.
-    REOPEN_AUDITS = frozenset({Role.HEAD_OF_SERVICE})
-    # Reply once to an audit of one's own case.
-    REPLY_TO_AUDITS = frozenset({Role.PRACTITIONER})
-    # Follow up inadequate and critical audits and the actions of one's areas.
-    FOLLOW_UP = _LEADERS
-    # Set follow-up actions on an audit.
-    SET_ACTIONS = frozenset({Role.HEAD_OF_SERVICE})
-    # Be the owner of a follow-up action.
-    OWN_ACTIONS = frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS)
-    # Remit over every case of the service.
-    WHOLE_SERVICE = _DIRECTORS
-    # Receive the quarterly re-audit summary and critical escalations.
-    RECEIVE_DIRECTOR_SUMMARIES = _DIRECTORS
+    ADMINISTER = (
+        "Configuration: tools, scales, teams, people, the event log.",
+        frozenset({Role.ADMINISTRATOR}),
+    )
+    IMPORT_DATA = (
+        "Import Annex A workbooks, case lists and past audits.",
+        frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE}),
+    )
+    MANAGE_CYCLES = (
+        "Create cycles and sampling plans, draw and allocate, follow a cycle's progress.",
+        frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS),
+    )
+    HOLD_ALLOCATIONS = (
+        "Be given cases to audit, re-audit or moderate.",
+        frozenset({Role.AUDITOR, Role.HEAD_OF_SERVICE}),
+    )
+    READ_REPORTS = (
+        "Read the monthly report and its exports.",
+        frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS),
+    )
+    EDIT_REPORTS = (
+        "Edit the report's key messages; exchange benchmarking files.",
+        frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE}),
+    )
+    READ_ASSURANCE = (
+        "Read the assurance pages (re-audits, moderation, agreement).",
+        frozenset({Role.AUDITOR, Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS),
+    )
+    MANAGE_ASSURANCE = (
+        "Draw moderation samples, read assurance figures.",
+        frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS),
+    )
+    DRAW_REAUDITS = (
+        "Draw the quarterly re-audit sample and send its summary.",
+        frozenset({Role.ADMINISTRATOR} | _LEADERS),
+    )
+    LIST_REAUDITS = (
+        "List re-audits and their draws.",
+        frozenset({Role.AUDITOR, Role.ADMINISTRATOR} | _LEADERS),
+    )
+    OPEN_REAUDITS = (
+        "Open a re-audit's comparison page (case detail: never administrators).",
+        frozenset({Role.AUDITOR} | _LEADERS),
+    )
+    OPEN_CASES = (
+        "Open the cases and audits of one's remit: the case and audit lists, a case's page "
+        "and the audit list's download (case detail: never Performance or Administrators).",
+        frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS),
+    )
+    REOPEN_AUDITS = (
+        "Reopen a submitted audit with a reason.",
+        frozenset({Role.HEAD_OF_SERVICE}),
+    )
+    REPLY_TO_AUDITS = (
+        "Reply once to an audit of one's own case.",
+        frozenset({Role.PRACTITIONER}),
+    )
+    FOLLOW_UP = (
+        "Follow up inadequate and critical audits and the actions of one's areas.",
+        _LEADERS,
+    )
+    SET_ACTIONS = (
+        "Set follow-up actions on an audit.",
+        frozenset({Role.HEAD_OF_SERVICE}),
+    )
+    OWN_ACTIONS = (
+        "Be the owner of a follow-up action.",
+        frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS),
+    )
+    WHOLE_SERVICE = (
+        "Remit over every case of the service.",
+        _DIRECTORS,
+    )
+    RECEIVE_DIRECTOR_SUMMARIES = (
+        "Receive the quarterly re-audit summary and critical escalations.",
+        _DIRECTORS,
+    )
+
+    @property
+    def description(self) -> str:
+        description: str = self.value[0]
+        return description
 
     @property
     def roles(self) -> frozenset[Role]:
-        roles: frozenset[Role] = self.value
+        roles: frozenset[Role] = self.value[1]
         return roles
 
 
