@@ -58,19 +58,27 @@ QPA_RETENTION_LOOKED_AFTER_AGE = env_int("QPA_RETENTION_LOOKED_AFTER_AGE", 75, m
 QPA_MODERATION_SHARE_PERCENT = env_int("QPA_MODERATION_SHARE_PERCENT", 10, minimum=1)
 QPA_REAUDIT_CLEAR_RANK = env_int("QPA_REAUDIT_CLEAR_RANK", 0, minimum=0)
 
-# The protective marking in the header and footer of every page of the Word and PDF
-# briefings (the Government Security Classifications; docs/reports.md).
-QPA_PROTECTIVE_MARKING = env_str("QPA_PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
+# The independence policy (qpa/cycles/independence.py, decision 105): a Head of Service
+# never audits a case in their own service areas. A council with nobody else may turn
+# it off.
+QPA_HEADS_OF_SERVICE_INDEPENDENT = env_bool("QPA_HEADS_OF_SERVICE_INDEPENDENT", True)
 
 # Reports (docs/reports.md, "Key messages"): the fewest cases rated in a domain for key
 # messages to name it an area of good or poor practice.
 QPA_KEY_MESSAGE_MIN_RATED = env_int("QPA_KEY_MESSAGE_MIN_RATED", 10, minimum=1)
+
+# The protective marking in the header and footer of every page of the Word and PDF
+# briefings (the Government Security Classifications; docs/reports.md).
+QPA_PROTECTIVE_MARKING = env_str("QPA_PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 
 # Audits (docs/audits.md): the fewest characters of evidence a domain rated inadequate or
 # critical is submitted with.
 QPA_MIN_EVIDENCE_CHARS = env_int("QPA_MIN_EVIDENCE_CHARS", 50, minimum=1)
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth, so that its `createsuperuser` (which refuses, pointing to
+    # `qpa create-administrator`) is the one `qpa` runs (decision 0122).
+    "qpa.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -79,9 +87,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    "govuk_frontend_django",
     "qpa.core",
-    "qpa.accounts",
     "qpa.organisation",
     "qpa.tools",
     "qpa.cases",
