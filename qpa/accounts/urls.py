@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from qpa.accounts import oidc, views
+from qpa.accounts import oidc, people_views, views
 from qpa.api import views as api_views
 
 app_name = "accounts"
@@ -21,6 +21,27 @@ urlpatterns = [
         name="oidc-callback",
     ),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path(
+        "account/choose-password/<uidb64>/<token>/",
+        login_not_required(people_views.ChoosePasswordView.as_view()),
+        name="set-password",
+    ),
+    path("people/", people_views.people_list, name="people-list"),
+    path("people/new/", people_views.person_create, name="person-create"),
+    path("people/<str:username>/", people_views.person_detail, name="person-detail"),
+    path("people/<str:username>/change/", people_views.person_edit, name="person-edit"),
+    path("people/<str:username>/disable/", people_views.person_disable, name="person-disable"),
+    path("people/<str:username>/enable/", people_views.person_enable, name="person-enable"),
+    path(
+        "people/<str:username>/reset-authenticator/",
+        people_views.person_mfa_reset,
+        name="person-mfa-reset",
+    ),
+    path(
+        "people/<str:username>/password-link/",
+        people_views.person_password_link,
+        name="person-password-link",
+    ),
     path("account/password/", views.ChangePasswordView.as_view(), name="password-change"),
     path("account/recovery-codes/", views.recovery_codes, name="recovery-codes"),
     path("account/api-tokens/", api_views.api_tokens, name="api-tokens"),

@@ -32,6 +32,7 @@ _SECTIONS: list[tuple[str, str, Permission | None]] = [
     ("My allocations", "cycles:my-allocations", Permission.HOLD_ALLOCATIONS),
     ("Imports", "cases:import-list", Permission.IMPORT_DATA),
     ("Assurance", "assurance:overview", Permission.READ_ASSURANCE),
+    ("People", "accounts:people-list", Permission.ADMINISTER),
     ("Event log", "dataprotection:event-list", Permission.ADMINISTER),
     ("My actions", "actions:my-actions", None),
     ("Reports", "reports:report", Permission.READ_REPORTS),
