@@ -231,6 +231,19 @@ DECLARED: dict[str, Expect] = {
     # Following up inadequate audits: Heads of Service in their areas, directors all.
     "assurance:follow-up": Expect(Permission.FOLLOW_UP.roles),
     "actions:area-actions": Expect(Permission.FOLLOW_UP.roles),
+    # People and the council's set-up: administrators only (tests/test_people.py).
+    "accounts:people-list": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-create": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-detail": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-edit": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-disable": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-enable": Expect(Permission.ADMINISTER.roles, ok=_ok(302)),  # is active
+    "accounts:person-mfa-reset": Expect(Permission.ADMINISTER.roles),
+    "accounts:person-password-link": Expect(Permission.ADMINISTER.roles),
+    "home:council": Expect(Permission.ADMINISTER.roles),
+    "home:service-area-list": Expect(Permission.ADMINISTER.roles),
+    "home:service-area-new": Expect(Permission.ADMINISTER.roles),
+    "home:service-area-edit": Expect(Permission.ADMINISTER.roles),
 }
 
 
@@ -261,6 +274,10 @@ def _path(world: RemitWorld, route: str, obj: Model | None) -> str:
         values["<uuid:public_id>"] = "00000000-0000-4000-8000-000000000000"
     if "reports/benchmarks/<uuid:public_id>" in route:
         values["<uuid:public_id>"] = "00000000-0000-4000-8000-000000000000"
+    if "<str:username>" in route:  # a person's page: the practitioner's
+        values["<str:username>"] = world.people[str(Role.PRACTITIONER)].username
+    if "council/service-areas/<slug:slug>" in route:
+        values["<slug:slug>"] = "child-protection"
     if "cases/teams/<uuid:public_id>" in route:
         values["<uuid:public_id>"] = str(world.team.public_id)
     for converter, value in values.items():

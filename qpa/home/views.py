@@ -18,6 +18,7 @@ from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
 from qpa.core.events import record_view
 from qpa.cycles.models import AllocationStatus
 from qpa.cycles.selectors import my_allocations
+from qpa.home.checklist import first_day_steps
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, RatingScale
 
@@ -49,6 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role in {Role.PERFORMANCE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
         context["figures"] = _this_month_by_area()
     if user.role == Role.ADMINISTRATOR:
+        context["first_day_steps"] = first_day_steps()
+        context["first_day_done"] = sum(step.done for step in context["first_day_steps"])
         context["configuration"] = {
             "tools": AuditTool.objects.count(),
             "scales": RatingScale.objects.count(),
