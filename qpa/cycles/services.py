@@ -19,10 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
-from qpa.audits.models import AuditStatus
+from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.services import audit_create
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record
-from qpa.cycles import sampling
+from qpa.cycles import independence, sampling
 from qpa.cycles.models import (
     Allocation,
     AllocationStatus,
@@ -40,8 +41,42 @@ from qpa.cycles.models import (
     Stratum,
 )
 from qpa.cycles.population import clean_population_filter, population_cases
-from qpa.organisation.models import ServiceArea, Team
+from qpa.notifications.services import Link, notification_send
+from qpa.organisation.models import ServiceArea
 from qpa.tools.models import AuditTool
+
+# --- Starting and finishing an allocation's audit ----------------------------------
+
+
+@transaction.atomic
+def allocation_audit_start(*, acting_user: User, allocation: Allocation) -> Audit:
+    """The audit of an allocated case, with the cycle's tool version. Starting twice
+    (a double click, two tabs) gives the one audit of the allocation."""
+    if allocation.auditor_id != acting_user.pk:
+        raise PermissionDenied("Only the auditor the case is allocated to starts its audit.")
+    existing = Audit.objects.filter(allocation=allocation).first()
+    if existing is not None:
+        return existing
+    if allocation.status == AllocationStatus.WITHDRAWN:
+        raise ValidationError("This case was replaced in the sample: it is not audited.")
+    cycle = allocation.sampled_case.cycle
+    return audit_create(
+        acting_user=acting_user,
+        case=allocation.sampled_case.case,
+        tool_version=cycle.tool_version or cycle.tool.current_version,
+        allocation_id=allocation.pk,
+    )
+
+
+def allocation_complete_on_submit(*, audit: Audit, **_: Any) -> None:
+    """Receives `audit_submitted`: the allocation is done now (`qpa cycle remind` would
+    find it too, a day later)."""
+    if audit.allocation_id is None:
+        return
+    Allocation.objects.filter(pk=audit.allocation_id, status=AllocationStatus.ALLOCATED).update(
+        status=AllocationStatus.COMPLETED, updated_at=timezone.now()
+    )
+
 
 # Who may be given cases to audit.
 AUDITOR_ROLES = (Role.AUDITOR, Role.HEAD_OF_SERVICE)
@@ -54,6 +89,98 @@ def _need_reason(reason: str) -> str:
     if not reason:
         raise ValidationError({"reason": "Enter the reason for this change."})
     return reason
+
+
+def long_date(day: date) -> str:
+    """ "3 December 2026": the service's way of writing a date, without a leading zero."""
+    return f"{day.day} {day:%B %Y}"
+
+
+# Telling auditors what they hold (decision 0120) ---------------------------------------
+#
+# Every path that gives an auditor a case (the allocation, a reallocation, a replacement,
+# a hand-pick) ends here: one notification per auditor and occasion, listing the cases,
+# each child ID linking to the page where its audit starts. The occasion is in the dedupe
+# key, so a retried request or a second run tells nobody twice. No message says why a
+# case moved: the reason is typed text, and may speak of a moderation the first auditor
+# must not learn of (qpa.audits.blind).
+
+
+def _allocation_link(allocation: Allocation) -> Link:
+    sampled = allocation.sampled_case
+    return Link(
+        label=sampled.case.child_id,
+        url=reverse(
+            "cycles:allocation-audit-start", kwargs={"allocation_id": allocation.public_id}
+        ),
+        detail=f"{sampled.stratum.service_area.name}, due {long_date(allocation.due_date)}",
+    )
+
+
+def _due_text(allocations: list[Allocation]) -> str:
+    days = sorted({a.due_date for a in allocations})
+    if len(days) == 1:
+        return f"due on {long_date(days[0])}"
+    return f"due between {long_date(days[0])} and {long_date(days[-1])}"
+
+
+def allocation_notices_send(
+    *, cycle: Cycle, allocations: Iterable[Allocation], occasion: str, opening: str = ""
+) -> int:
+    """One notification to each auditor of these allocations, listing their cases of
+    this cycle with due dates. Returns how many were written."""
+    held: dict[int, list[Allocation]] = {}
+    for allocation in allocations:
+        held.setdefault(allocation.auditor_id, []).append(allocation)
+    people = User.objects.in_bulk(list(held))
+    sent = 0
+    for auditor_id, theirs in held.items():
+        auditor = people[auditor_id]
+        if not auditor.is_active:
+            continue
+        theirs.sort(key=lambda a: (a.due_date, a.sampled_case.case.child_id))
+        count = len(theirs)
+        cases = f"{count} case{'s' if count != 1 else ''}"
+        body = (f"{opening} " if opening else "") + (
+            f"You have {cases} to audit in {cycle.name}, {_due_text(theirs)}. Each child ID "
+            "below opens the page where you start its audit; they are under My allocations "
+            "too. You are reminded a week before a due date."
+        )
+        notification = notification_send(
+            recipient=auditor,
+            kind="cycles.allocated",
+            subject=f"{cases} to audit in {cycle.name}, {_due_text(theirs)}",
+            body=body,
+            url=reverse("cycles:my-allocations"),
+            links=[_allocation_link(a) for a in theirs],
+            dedupe_key=f"cycles:allocated:{cycle.public_id}:{auditor_id}:{occasion}",
+        )
+        sent += notification is not None
+    return sent
+
+
+def _withdrawal_notice_send(
+    *, cycle: Cycle, allocation: Allocation, auditor: User, occasion: str, what: str
+) -> None:
+    """Tell an auditor that a case is no longer theirs to audit."""
+    if not auditor.is_active:
+        return
+    case = allocation.sampled_case.case
+    notification_send(
+        recipient=auditor,
+        kind="cycles.withdrawn",
+        subject=f"Case {case} in {cycle.name} is no longer yours to audit",
+        body=f"Case {case} {what}, so you no longer audit it in {cycle.name}. Your other "
+        "cases are under My allocations.",
+        url=reverse("cycles:my-allocations"),
+        links=[
+            Link(
+                label=case.child_id,
+                url=reverse("cases:case-detail", kwargs={"public_id": case.public_id}),
+            )
+        ],
+        dedupe_key=f"cycles:withdrawn:{cycle.public_id}:{auditor.pk}:{occasion}",
+    )
 
 
 # Sampling plans ---------------------------------------------------------------------
@@ -207,13 +334,12 @@ def _lock(cycle: Cycle) -> Cycle:
 
 def own_team_ids(user: User) -> frozenset[int]:
     """Teams a person manages or belongs to: never theirs to audit."""
-    managed = Team.objects.filter(manager=user).values_list("pk", flat=True)
-    member = user.teams.values_list("pk", flat=True)
-    return frozenset(managed) | frozenset(member)
+    return independence.ties_of([user])[user.pk].team_ids
 
 
 def _auditor_facts(cycle: Cycle, *, with_load: bool = False) -> list[sampling.AuditorFacts]:
     places = list(cycle.auditors.select_related("auditor"))
+    ties = independence.ties_of(place.auditor for place in places)
     loads: dict[int, int] = {}
     if with_load:
         for row in Allocation.objects.filter(
@@ -225,7 +351,8 @@ def _auditor_facts(cycle: Cycle, *, with_load: bool = False) -> list[sampling.Au
         sampling.AuditorFacts(
             key=place.auditor_id,
             capacity=place.capacity,
-            own_team_ids=own_team_ids(place.auditor),
+            own_team_ids=ties[place.auditor_id].team_ids,
+            own_area_ids=ties[place.auditor_id].area_ids,
             load=loads.get(place.auditor_id, 0),
         )
         for place in places
@@ -246,7 +373,9 @@ def _case_facts(
         cases = cases.filter(service_area=stratum)
     rows = cases.annotate(
         last_audited_on=Max("audits__audit_date", filter=Q(audits__status=AuditStatus.SUBMITTED))
-    ).values_list("child_id", "service_area__slug", "status", "team_id", "last_audited_on")
+    ).values_list(
+        "child_id", "service_area__slug", "status", "team_id", "last_audited_on", "service_area_id"
+    )
     return [
         sampling.CaseFacts(
             child_id=child_id,
@@ -254,8 +383,9 @@ def _case_facts(
             is_open=status == CaseStatus.OPEN,
             team_id=team_id,
             last_audited_on=last,
+            service_area_id=area_id,
         )
-        for child_id, slug, status, team_id, last in rows
+        for child_id, slug, status, team_id, last, area_id in rows
     ]
 
 
@@ -449,21 +579,21 @@ def _place_allocation(
 ) -> Allocation:
     """Allocates one case of an allocated cycle: to `prefer` if they may take it, else to
     the auditor with the most room."""
-    team_id = sampled.case.team_id
+    team_id, area_id = sampled.case.team_id, sampled.case.service_area_id
     auditors = _auditor_facts(cycle, with_load=True)
     auditor_key: int | None = None
     if prefer is not None and any(
-        a.key == prefer.pk and sampling.can_audit(a, team_id) for a in auditors
+        a.key == prefer.pk and sampling.can_audit(a, team_id, area_id) for a in auditors
     ):
         auditor_key = prefer.pk
     else:
-        choice = sampling.choose_auditor(auditors, team_id)
+        choice = sampling.choose_auditor(auditors, team_id, area_id)
         if choice is None:
             # Capacity is a plan, not a wall: past it, the least loaded independent auditor.
-            independent = [a for a in auditors if sampling.can_audit(a, team_id)]
+            independent = [a for a in auditors if sampling.can_audit(a, team_id, area_id)]
             if not independent:
                 raise ValidationError(
-                    "No auditor of this cycle is independent of this case's team."
+                    "No auditor of this cycle is independent of this case's team and area."
                 )
             choice = min(independent, key=lambda a: (a.load / a.capacity, a.load))
         auditor_key = choice.key
@@ -537,18 +667,19 @@ def sample_replace(
     sampled.replacement_reason = reason
     sampled.updated_by = acting_user
     sampled.save(update_fields=["replaced_by", "replacement_reason", "updated_by", "updated_at"])
+    placed: Allocation | None = None
     if allocation is not None:
         allocation.status = AllocationStatus.WITHDRAWN
         allocation.updated_by = acting_user
         allocation.save(update_fields=["status", "updated_by", "updated_at"])
-        _place_allocation(
+        placed = _place_allocation(
             acting_user=acting_user,
             cycle=cycle,
             sampled=replacement,
             due_date=allocation.due_date,
             prefer=allocation.auditor,
         )
-    _log(
+    change = _log(
         cycle=cycle,
         kind=ChangeKind.REPLACEMENT,
         actor=acting_user,
@@ -558,6 +689,25 @@ def sample_replace(
         sampled_case=sampled,
         replacement=replacement,
     )
+    if allocation is not None and placed is not None:
+        occasion = f"change-{change.pk}"
+        same = placed.auditor_id == allocation.auditor_id
+        allocation_notices_send(
+            cycle=cycle,
+            allocations=[placed],
+            occasion=occasion,
+            opening=f"Case {sampled.case} was replaced in the sample by case {replacement.case}."
+            if same
+            else "",
+        )
+        if not same:
+            _withdrawal_notice_send(
+                cycle=cycle,
+                allocation=allocation,
+                auditor=allocation.auditor,
+                occasion=occasion,
+                what="was replaced in the sample by another case",
+            )
     return replacement
 
 
@@ -639,11 +789,12 @@ def sample_hand_pick(
         created_by=acting_user,
         updated_by=acting_user,
     )
+    placed: Allocation | None = None
     if cycle.status == CycleStatus.ALLOCATED:
-        _place_allocation(
+        placed = _place_allocation(
             acting_user=acting_user, cycle=cycle, sampled=picked, due_date=cycle.due_date
         )
-    _log(
+    change = _log(
         cycle=cycle,
         kind=ChangeKind.HAND_PICK,
         actor=acting_user,
@@ -651,6 +802,13 @@ def sample_hand_pick(
         summary=f"{case} hand-picked ({case.service_area.name})",
         sampled_case=picked,
     )
+    if placed is not None:
+        allocation_notices_send(
+            cycle=cycle,
+            allocations=[placed],
+            occasion=f"change-{change.pk}",
+            opening=f"Case {case} was added to the sample.",
+        )
     return picked
 
 
@@ -670,7 +828,12 @@ def allocation_create(*, acting_user: User | None, cycle: Cycle) -> list[Allocat
         .order_by("stratum__service_area__order", "rank", "created_at")
     )
     chosen, unallocated = sampling.balance(
-        [sampling.ToAllocate(key=s.pk, team_id=s.case.team_id) for s in current],
+        [
+            sampling.ToAllocate(
+                key=s.pk, team_id=s.case.team_id, service_area_id=s.case.service_area_id
+            )
+            for s in current
+        ],
         _auditor_facts(cycle),
     )
     if unallocated:
@@ -701,22 +864,28 @@ def allocation_create(*, acting_user: User | None, cycle: Cycle) -> list[Allocat
         child_ids=[a.sampled_case.case.child_id for a in allocations],
         data={"allocations": len(allocations)},
     )
+    allocation_notices_send(cycle=cycle, allocations=allocations, occasion="allocation")
     return allocations
 
 
 def reallocation_candidates(allocation: Allocation) -> list[User]:
-    """The cycle's auditors who could take this case instead: not its current auditor and
-    not of the case's own team."""
+    """The cycle's auditors who could take this case instead: not its current auditor,
+    independent of the case (its team; a Head of Service's own area), and never the
+    case's moderator (qpa.cycles.independence)."""
     cycle = allocation.sampled_case.cycle
-    team_id = allocation.sampled_case.case.team_id
-    people = []
-    for place in cycle.auditors.select_related("auditor"):
-        if place.auditor_id == allocation.auditor_id:
-            continue
-        if team_id is not None and team_id in own_team_ids(place.auditor):
-            continue
-        people.append(place.auditor)
-    return people
+    case = allocation.sampled_case.case
+    places = list(cycle.auditors.select_related("auditor"))
+    ties = independence.ties_of(place.auditor for place in places)
+    barred = independence.barred_from_first_audit(allocation) | {allocation.auditor_id}
+    return [
+        place.auditor
+        for place in places
+        if place.auditor_id not in barred
+        and place.auditor.is_active
+        and independence.free_of(
+            ties[place.auditor_id], team_id=case.team_id, service_area_id=case.service_area_id
+        )
+    ]
 
 
 @transaction.atomic
@@ -740,7 +909,8 @@ def allocation_reassign(
         raise ValidationError(
             {
                 "auditor": f"{auditor} cannot take this case: choose another auditor of this cycle "
-                "who is not in the case's team."
+                "who is independent of it (not in its team, not its Head of Service, not its "
+                "moderator)."
             }
         )
     previous = allocation.auditor
@@ -752,8 +922,9 @@ def allocation_reassign(
     allocation.save(
         update_fields=["auditor", "reallocation_reason", "due_date", "updated_by", "updated_at"]
     )
-    _log(
-        cycle=allocation.sampled_case.cycle,
+    cycle = allocation.sampled_case.cycle
+    change = _log(
+        cycle=cycle,
         kind=ChangeKind.REALLOCATION,
         actor=acting_user,
         reason=reason,
@@ -761,6 +932,20 @@ def allocation_reassign(
         sampled_case=allocation.sampled_case,
         from_auditor=previous,
         to_auditor=auditor,
+    )
+    occasion = f"change-{change.pk}"
+    allocation_notices_send(
+        cycle=cycle,
+        allocations=[allocation],
+        occasion=occasion,
+        opening=f"Case {allocation.sampled_case.case} was reallocated to you.",
+    )
+    _withdrawal_notice_send(
+        cycle=cycle,
+        allocation=allocation,
+        auditor=previous,
+        occasion=occasion,
+        what="was reallocated to another auditor",
     )
     return allocation
 
@@ -803,8 +988,6 @@ def allocation_reminders_send(*, today: date | None = None) -> ReminderCounts:
     """Reminds each auditor of allocations due within REMINDER_DAYS, and escalates to the
     auditor's manager those past due. Dedupe keys make every message go once, however
     often cron runs this."""
-    from qpa.notifications.services import notification_send
-
     today = today or timezone.localdate()
     counts = ReminderCounts(completed=allocations_mark_completed())
     due = Allocation.objects.filter(
@@ -821,9 +1004,9 @@ def allocation_reminders_send(*, today: date | None = None) -> ReminderCounts:
                 sent = notification_send(
                     recipient=allocation.auditor,
                     kind="cycles.allocation_due",
-                    subject=f"Audit of {case} due on {allocation.due_date:%d %B %Y}",
+                    subject=f"Audit of {case} due on {long_date(allocation.due_date)}",
                     body=f"You are allocated case {case} in {cycle.name}. The audit is due on "
-                    f"{allocation.due_date:%d %B %Y}.",
+                    f"{long_date(allocation.due_date)}.",
                     url=url,
                     dedupe_key=f"{key}:reminder",
                 )
@@ -835,7 +1018,7 @@ def allocation_reminders_send(*, today: date | None = None) -> ReminderCounts:
                 kind="cycles.allocation_overdue",
                 subject=f"Audit of {case} is overdue",
                 body=f"The audit of case {case} in {cycle.name} was due on "
-                f"{allocation.due_date:%d %B %Y}.",
+                f"{long_date(allocation.due_date)}.",
                 url=url,
                 dedupe_key=f"{key}:overdue",
             )
@@ -847,7 +1030,7 @@ def allocation_reminders_send(*, today: date | None = None) -> ReminderCounts:
                 kind="cycles.allocation_escalated",
                 subject=f"Overdue audit: {allocation.auditor} has not audited {case}",
                 body=f"{allocation.auditor} was allocated case {case} in {cycle.name}, due on "
-                f"{allocation.due_date:%d %B %Y}, and has not submitted the audit.",
+                f"{long_date(allocation.due_date)}, and has not submitted the audit.",
                 url=reverse("cycles:cycle-sample", kwargs={"cycle_id": cycle.public_id}),
                 dedupe_key=f"{key}:escalation",
                 urgent=True,

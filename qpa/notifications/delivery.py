@@ -119,12 +119,26 @@ def _message_id(notification: Notification) -> str:
     return f"<{notification.public_id}@{domain}>"
 
 
+def _link_line(link: dict[str, str], site: str) -> str:
+    """One listed item of an email: its label, its detail, and its address when the
+    service's address is known."""
+    text = f"- {link.get('label', '')}"
+    if link.get("detail"):
+        text += f", {link['detail']}"
+    if site and link.get("url"):
+        text += f": {site}{link['url']}"
+    return text
+
+
 def email_for(notification: Notification) -> EmailMessage:
     """The email a notification becomes. The Message-ID is the same on every attempt."""
     lines = [notification.body.strip()] if notification.body.strip() else []
+    site = str(getattr(settings, "QPA_SITE_URL", "")).rstrip("/")
+    listed = [_link_line(link, site) for link in notification.links or []]
+    if listed:
+        lines.append("\n".join(listed))
     if notification.urgent:
         lines.append("This is urgent. Please acknowledge it in Quality of Practice Audit today.")
-    site = str(getattr(settings, "QPA_SITE_URL", "")).rstrip("/")
     if notification.url and site:
         lines.append(f"Open it: {site}{notification.url}")
     else:

@@ -29,9 +29,15 @@ class Notification(BaseModel):
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
+    # What the message lists, each a link: [{"label": "CP001", "url": "/…", "detail": "due
+    # 3 December 2026"}]. The inbox shows them as links; the email as lines with addresses.
+    links = models.JSONField(default=list, blank=True)
     # Unique when set: the same event cannot notify twice, even from racing requests.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     urgent = models.BooleanField(default=False)
+    # One alert sent to several people shares a key: when one of them acknowledges it,
+    # it is acknowledged for all, by that person (decision 0120).
+    alert_key = models.CharField(max_length=200, blank=True, default="", db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
