@@ -40,6 +40,8 @@ def _example_path(route: str) -> str:
     for converter, value in (
         ("<slug:slug>", "quality-of-practice"),
         ("<str:username>", "somebody"),
+        ("<uidb64>", "MQ"),
+        ("<token>", "not-a-token"),
         ("<slug:chart>", "overall"),
         ("<slug:target_slug>", "ilacs"),
         ("<int:position>", "1"),

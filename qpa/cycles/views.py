@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
+from qpa.accounts.models import User
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
+from qpa.audits.models import Audit
 from qpa.core.events import record_view
 from qpa.core.forms import GovukForm, add_validation_error
+from qpa.cycles import exports, services
 from qpa.cycles import forms as cycle_forms
-from qpa.cycles import services
 from qpa.cycles.models import (
     AllocationStatus,
     ChangeKind,
@@ -35,26 +36,27 @@ from qpa.cycles.models import (
 from qpa.cycles.population import describe_population, population_size
 from qpa.cycles.sampling import EXCLUDED_RECENTLY_AUDITED, EXCLUSION_LABELS, EXCLUSION_RULES
 from qpa.cycles.selectors import (
-    ALLOCATION_HOLDER_ROLES,
-    CYCLE_MANAGER_ROLES,
+    allocation_progress,
     allocations_visible_to,
     counts_per_area,
     counts_per_auditor,
+    cycle_progress,
+    cycles_progress,
     cycles_visible_to,
     my_allocations,
     sampled_cases_visible_to,
 )
 from qpa.tools.models import AuditTool
 
-cycle_managers = role_required(*CYCLE_MANAGER_ROLES)
-allocation_holders = role_required(*ALLOCATION_HOLDER_ROLES)
-administrators_only = role_required(Role.ADMINISTRATOR)
+cycle_managers = permission_required(Permission.MANAGE_CYCLES)
+allocation_holders = permission_required(Permission.HOLD_ALLOCATIONS)
+administrators_only = permission_required(Permission.ADMINISTER)
 
 SESSION_KEY = "cycles:new-cycle"
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _cycle(request: HttpRequest, cycle_id: UUID) -> Cycle:
@@ -67,10 +69,12 @@ def _cycle(request: HttpRequest, cycle_id: UUID) -> Cycle:
 @cycle_managers
 @require_http_methods(["GET"])
 def cycle_list(request: HttpRequest) -> HttpResponse:
+    cycles = list(cycles_visible_to(user=request.user))
+    progress = cycles_progress(cycles)
     return render(
         request,
         "cycles/cycle_list.html",
-        {"cycles": cycles_visible_to(user=request.user), "plans": SamplingPlan.objects.all()},
+        {"rows": [progress[c.pk] for c in cycles], "plans": SamplingPlan.objects.all()},
     )
 
 
@@ -376,13 +380,14 @@ def cycle_detail(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         "cycles/cycle_detail.html",
         {
             "cycle": cycle,
+            "progress": cycle_progress(cycle),
             "auditors": counts_per_auditor(cycle),
             "population": describe_population(cycle.population_filter),
             # A themed cycle shows how many cases its population holds before the draw.
             "population_size": population_size(cycle.population_filter, timezone.localdate())
             if cycle.kind == CycleKind.THEMED and cycle.status == CycleStatus.DRAFT
             else None,
-            "is_admin": _acting(request).role == Role.ADMINISTRATOR,
+            "is_admin": user_can(request.user, Permission.ADMINISTER),
         },
     )
 
@@ -514,12 +519,7 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
     cycle = _cycle(request, cycle_id)
     if cycle.status == CycleStatus.DRAFT:
         return redirect(cycle)
-    sampled = list(
-        sampled_cases_visible_to(user=request.user)
-        .filter(cycle=cycle, replaced_by__isnull=True)
-        .select_related("allocation__auditor")
-        .order_by("stratum__service_area__order", "rank", "created_at")
-    )
+    sampled = _current_sample(request, cycle)
     replaced = list(
         sampled_cases_visible_to(user=request.user).filter(cycle=cycle, replaced_by__isnull=False)
     )
@@ -527,18 +527,93 @@ def cycle_sample(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         record_view(request, action="cycle.sample_viewed", objects=sampled + replaced)
     # Cases outside the reader's remit are counted per area and auditor, never listed.
     in_sample = cycle.sampled_cases.filter(replaced_by__isnull=True).count()
+    today = timezone.localdate()
     return render(
         request,
         "cycles/cycle_sample.html",
         {
             "cycle": cycle,
-            "sampled": sampled,
+            "sampled": [(s, allocation_progress(_allocation_of(s), today=today)) for s in sampled],
+            "lists_cases": user_can(request.user, Permission.OPEN_CASES),
+            "not_listed": in_sample - len(sampled),
             "areas": counts_per_area(cycle),
             "auditors": counts_per_auditor(cycle),
             "replaced": replaced,
-            "not_listed": in_sample - len(sampled),
             "openable": _openable(request, [s.replaced_by for s in replaced if s.replaced_by]),
         },
+    )
+
+
+def _current_sample(request: HttpRequest, cycle: Cycle) -> list[SampledCase]:
+    """The cycle's current sample as far as the reader may open its cases."""
+    return list(
+        sampled_cases_visible_to(user=request.user)
+        .filter(cycle=cycle, replaced_by__isnull=True)
+        .select_related("allocation__auditor", "allocation__audit")
+        .order_by("stratum__service_area__order", "rank", "created_at")
+    )
+
+
+def _allocation_of(sampled: SampledCase) -> Any:
+    return getattr(sampled, "allocation", None)
+
+
+def _download(content: str | bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _file_stem(cycle: Cycle, what: str) -> str:
+    when = f"{cycle.month:%Y-%m}" if cycle.month else f"themed-{cycle.created_at:%Y-%m-%d}"
+    return f"qpa-cycle-{cycle.tool.slug}-{when}-{what}"
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_sample_csv(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    """The sample and its allocations, one row per case the reader may open; counts per
+    area and auditor for a reader who may open no case (decision 0109)."""
+    cycle = _cycle(request, cycle_id)
+    if cycle.status == CycleStatus.DRAFT:
+        raise Http404
+    today = timezone.localdate()
+    if not user_can(request.user, Permission.OPEN_CASES):
+        text = exports.progress_csv(cycle_progress(cycle, today=today))
+        return _download(text, "text/csv; charset=utf-8", _file_stem(cycle, "progress") + ".csv")
+    sampled = _current_sample(request, cycle)
+    if sampled:
+        record_view(request, action="cycle.sample_exported", objects=sampled)
+    text = exports.sample_csv(sampled, today=today)
+    return _download(text, "text/csv; charset=utf-8", _file_stem(cycle, "sample") + ".csv")
+
+
+@cycle_managers
+@require_http_methods(["GET"])
+def cycle_sample_xlsx(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    if cycle.status == CycleStatus.DRAFT:
+        raise Http404
+    today = timezone.localdate()
+    sampled: list[SampledCase] | None = None
+    not_listed = 0
+    if user_can(request.user, Permission.OPEN_CASES):
+        sampled = _current_sample(request, cycle)
+        if sampled:
+            record_view(request, action="cycle.sample_exported", objects=sampled)
+        not_listed = cycle.sampled_cases.filter(replaced_by__isnull=True).count() - len(sampled)
+    content = exports.sample_workbook(
+        cycle,
+        cycle_progress(cycle, today=today),
+        sampled=sampled,
+        not_listed=not_listed,
+        today=today,
+    )
+    what = "sample" if sampled is not None else "progress"
+    return _download(
+        content,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _file_stem(cycle, what) + ".xlsx",
     )
 
 
@@ -747,3 +822,30 @@ def my_allocation_list(request: HttpRequest) -> HttpResponse:
     if allocations:
         record_view(request, action="allocations.listed", objects=allocations)
     return render(request, "cycles/my_allocations.html", {"allocations": allocations})
+
+
+@allocation_holders
+def allocation_audit_start(request: HttpRequest, allocation_id: UUID) -> HttpResponse:
+    allocation = my_allocations(user=request.user).filter(public_id=allocation_id).first()
+    if allocation is None:
+        raise Http404
+    existing = Audit.objects.filter(allocation=allocation).first()
+    if existing is not None:
+        if existing.is_draft:
+            return redirect("audits:audit-tasks", public_id=existing.public_id)
+        return redirect(existing)
+    if request.method == "POST":
+        try:
+            audit = services.allocation_audit_start(
+                acting_user=acting_user(request), allocation=allocation
+            )
+        except ValidationError as error:
+            return render(
+                request,
+                "audits/rejected.html",
+                {"message": " ".join(error.messages)},
+                status=409,
+            )
+        return redirect("audits:audit-tasks", public_id=audit.public_id)
+    record_view(request, action="allocation.viewed", objects=[allocation])
+    return render(request, "cycles/allocation_start.html", {"allocation": allocation})

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import acting_user
+from qpa.accounts.permissions import Permission, acting_user, user_can
 from qpa.audits.models import Audit, AuditStatus
 from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
 from qpa.core.events import record_view
 from qpa.cycles.models import AllocationStatus
-from qpa.cycles.selectors import my_allocations
+from qpa.cycles.selectors import cycles_in_view, my_allocations
 from qpa.home.checklist import first_day_steps
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, RatingScale
@@ -49,6 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["my_audits"] = visible[:20]
     if user.role in {Role.PERFORMANCE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
         context["figures"] = _this_month_by_area()
+    if user_can(user, Permission.MANAGE_CYCLES):
+        # Counts only, no child ID: figures-only readers see it too.
+        context["cycle_progress"] = cycles_in_view(user=user)
     if user.role == Role.ADMINISTRATOR:
         context["first_day_steps"] = first_day_steps()
         context["first_day_done"] = sum(step.done for step in context["first_day_steps"])
