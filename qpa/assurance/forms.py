@@ -44,6 +44,21 @@ class ReAuditDrawForm(GovukForm):
         },
     )
 
+    capacity = forms.IntegerField(
+        label="The most re-audits one person can take",
+        min_value=1,
+        max_value=50,
+        help_text="Heads of Service of other areas are given cases first, then auditors, "
+        "each up to this number. Their due dates are spread over the quarter after the "
+        "one drawn.",
+        error_messages={
+            "required": "Enter the most re-audits one person can take, for example 4.",
+            "min_value": "Enter a number of re-audits of 1 or more.",
+            "max_value": "Enter a number of re-audits of 50 or fewer.",
+            "invalid": "Enter a whole number of re-audits, for example 4.",
+        },
+    )
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         share, count = cleaned.get("share_percent"), cleaned.get("count")
@@ -52,6 +67,16 @@ class ReAuditDrawForm(GovukForm):
         if share is not None and count is not None:
             self.add_error("count", "Enter a share or a number of cases, not both.")
         return cleaned
+
+
+class MessageForm(GovukForm):
+    """No fields: carries a service's refusal to the page's error summary."""
+
+
+class SummarySendForm(GovukForm):
+    """The send button's one-time token: a double click sends the summary once."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class ModerationDrawForm(GovukForm):

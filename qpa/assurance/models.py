@@ -22,6 +22,9 @@ class ReAuditDraw(BaseModel):
     requested_share = models.FloatField(null=True, blank=True)
     # {area slug: {"frame": n, "quota": n, "drawn": n}}
     strata = models.JSONField(default=dict)
+    # The most re-audits of this draw one person was given; empty for draws made before
+    # there was a limit.
+    capacity = models.PositiveSmallIntegerField(null=True, blank=True)
     drawn_at = models.DateTimeField()
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -40,6 +43,36 @@ class ReAuditDraw(BaseModel):
 
     def __str__(self) -> str:
         return f"Re-audit sample {self.quarter}"
+
+
+class SummaryOccasion(models.TextChoices):
+    ON_DEMAND = "on_demand", "Sent from the page"
+    ALL_DONE = "all_done", "Sent when the last re-audit was submitted"
+    COMMAND = "command", "Sent by the qpa reaudit summary command"
+
+
+class ReAuditSummarySend(BaseModel):
+    """One sending of a quarter's summary to the Assistant and Deputy Directors, with the
+    figures it carried. A quarter's summary may be sent again with newer figures: each
+    send is deduplicated by its own token, never by the quarter (decision 0121)."""
+
+    draw = models.ForeignKey(ReAuditDraw, on_delete=models.PROTECT, related_name="summary_sends")
+    # The page's one-time form token, or for the command and the automatic send a token
+    # derived from the quarter and its figures: the same figures go once.
+    token = models.UUIDField(unique=True)
+    occasion = models.CharField(max_length=16, choices=SummaryOccasion.choices)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    figures = models.JSONField(default=dict)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Summary of {self.draw.quarter} sent {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class ReAudit(BaseModel):

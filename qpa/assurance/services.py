@@ -4,27 +4,45 @@ audit is submitted. docs/reaudit.md, docs/moderation.md, decisions 0070-0072."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
-from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
-from qpa.assurance.selectors import ASSURANCE_MANAGERS, REAUDIT_DRAWERS
+from qpa.accounts.permissions import Permission, user_can
+from qpa.actions.models import ActionStatus
+from qpa.assurance.models import (
+    Moderation,
+    ModerationDraw,
+    ReAudit,
+    ReAuditDraw,
+    ReAuditSummarySend,
+    SummaryOccasion,
+)
+from qpa.assurance.selectors import ASSURANCE_MANAGERS, reaudits_visible_to
+from qpa.audits.blind import withheld_from_figures
 from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.audits.signals import counted_ratings_changed
 from qpa.cases.models import Case
 from qpa.core.events import event_record
+from qpa.cycles import independence
 from qpa.cycles.models import Allocation, AllocationStatus, Cycle, CycleStatus
 from qpa.cycles.sampling import new_seed, proportional_quotas, ranked
+from qpa.notifications.services import Link, notification_send
+from qpa.organisation.models import ServiceArea
 from qpa.tools.models import Domain, Rating, RatingScale
 
 # The stratum name in the HMAC message of a moderation draw: one stratum per cycle.
@@ -53,6 +71,11 @@ def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def _long(day: date) -> str:
+    """ "3 December 2026", without a leading zero."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def previous_quarter(day: date) -> str:
     first, _ = quarter_bounds(quarter_of(day))
     return quarter_of(first - timedelta(days=1))
@@ -78,13 +101,15 @@ def _is_inadequate() -> Q:
 
 
 def first_round_audits() -> QuerySet[Audit]:
-    """Submitted audits that are neither a moderation nor a re-audit."""
+    """Submitted audits that are neither a moderation nor a re-audit, less a first audit
+    whose moderation is still blind: the re-audit pool would tell its rating (qpa.audits.
+    blind); it joins the pool once the moderator's audit is submitted too."""
     return Audit.objects.filter(
         status=AuditStatus.SUBMITTED,
         audit_date__isnull=False,
         moderation_of__isnull=True,
         reaudit_of__isnull=True,
-    )
+    ).exclude(pk__in=withheld_from_figures())
 
 
 # --- The re-audit pool ---------------------------------------------------------------
@@ -176,35 +201,25 @@ def reaudit_quotas(
 # --- Choosing the second auditor -----------------------------------------------------
 
 
-def _own_team(user: User, case: Case) -> bool:
-    team = case.team
-    if team is None:
-        return False
-    return team.manager_id == user.pk or user.teams.filter(pk=team.pk).exists()
-
-
-def _responsible_for(user: User, case: Case) -> bool:
-    return (
-        case.service_area_id is not None
-        and user.service_areas.filter(pk=case.service_area_id).exists()
-    )
-
-
-def independent(user: User, case: Case, *, not_these: Iterable[int | None]) -> bool:
-    """May `user` give a case a second look: not one of `not_these` (the first auditor),
-    not in or managing the case's team, not the Head of Service for its area."""
-    return (
-        user.is_active
-        and user.pk not in set(not_these)
-        and not _own_team(user, case)
-        and not _responsible_for(user, case)
-    )
-
-
 def _least_loaded(
-    candidates: Sequence[User], load: dict[int, int], case: Case, not_these: Iterable[int | None]
+    candidates: Sequence[User],
+    load: dict[int, int],
+    case: Case,
+    *,
+    ties: Mapping[int, independence.Ties],
+    barred: Collection[int],
 ) -> User | None:
-    able = [u for u in candidates if independent(u, case, not_these=list(not_these))]
+    """The least loaded candidate the independence policy lets give this case a second
+    look (qpa.cycles.independence): free of its team and area, and not `barred`."""
+    able = [
+        u
+        for u in candidates
+        if u.is_active
+        and u.pk not in barred
+        and independence.free_of(
+            ties[u.pk], team_id=case.team_id, service_area_id=case.service_area_id
+        )
+    ]
     if not able:
         return None
     return min(able, key=lambda u: (load.get(u.pk, 0), u.pk))
@@ -227,6 +242,8 @@ def _second_audit(
 # --- Re-audit draw -------------------------------------------------------------------
 
 NO_AREA = "no-service-area"
+# The most re-audits of one draw a person is given, unless the drawer says otherwise.
+DEFAULT_REAUDIT_CAPACITY = 4
 
 
 def stratum_of(case: Case) -> str:
@@ -238,26 +255,119 @@ def _area_order(case: Case) -> int:
     return case.service_area.order if case.service_area is not None else 10_000
 
 
-@transaction.atomic
-def reaudit_draw(
-    *,
-    acting_user: User | None,
-    quarter: str,
-    count: int | None = None,
-    share: float | None = None,
-    today: date | None = None,
-) -> ReAuditDraw:
-    """Draw a quarter's re-audit sample from the pool, stratified by service area, and
-    give each case to a Head of Service of another area (else an auditor) who neither
-    audited it nor belongs to its team. Once per quarter; all or nothing."""
-    if acting_user is not None and acting_user.role not in REAUDIT_DRAWERS:
-        raise PermissionDenied("Only managers draw the re-audit sample.")
+@dataclass(frozen=True)
+class Unplaced:
+    """A drawn case nobody may take."""
+
+    entry: PoolEntry
+    stratum: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class Placement(Unplaced):
+    """A drawn case, who re-audits it and by when."""
+
+    auditor: User
+    due_date: date
+
+
+@dataclass(frozen=True)
+class AreaPlan:
+    """One service area of a draw, by name: its pool, quota and the number drawn."""
+
+    name: str
+    pool: int
+    quota: int
+    drawn: int
+
+
+@dataclass(frozen=True)
+class ReauditorPlan:
+    person: User
+    due_dates: list[date]
+
+    @property
+    def count(self) -> int:
+        return len(self.due_dates)
+
+
+@dataclass
+class ReAuditPlan:
+    """What a draw would do, computed before anything is written: the preview shows it,
+    and the confirmation draws exactly it (the same seed) or, if the pool has changed
+    meanwhile, nothing."""
+
+    quarter: str
+    seed: str
+    count: int | None
+    share: float | None
+    capacity: int | None
+    today: date
+    due_until: date
+    strata: dict[str, dict[str, int]]
+    areas: list[AreaPlan]
+    placed: list[Placement]
+    unplaced: list[Unplaced]
+
+    @property
+    def drawn(self) -> int:
+        return len(self.placed) + len(self.unplaced)
+
+    @property
+    def by_reauditor(self) -> list[ReauditorPlan]:
+        people: dict[int, ReauditorPlan] = {}
+        for item in self.placed:
+            plan = people.setdefault(item.auditor.pk, ReauditorPlan(item.auditor, []))
+            plan.due_dates.append(item.due_date)
+        for plan in people.values():
+            plan.due_dates.sort()
+        return sorted(
+            people.values(),
+            key=lambda p: (p.person.role != Role.HEAD_OF_SERVICE, str(p.person).casefold()),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """What the confirmation must find again to draw: the cases, people and dates."""
+        items = sorted(
+            [(p.entry.case.child_id, p.auditor.pk, p.due_date.isoformat()) for p in self.placed]
+            + [(p.entry.case.child_id, 0, "") for p in self.unplaced]
+        )
+        text = repr((self.quarter, self.seed, self.capacity, items))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def area_names(slugs: Iterable[str]) -> dict[str, str]:
+    """Service areas by name, never by code (a slug)."""
+    names = dict(ServiceArea.objects.filter(slug__in=list(slugs)).values_list("slug", "name"))
+    names[NO_AREA] = "No service area"
+    return names
+
+
+def reaudit_due_until(quarter: str, today: date) -> date:
+    """The last due date of a quarter's re-audits: the end of the quarter after it, when
+    they are done, and never sooner than REAUDIT_DUE_DAYS after the draw."""
+    _, last = quarter_bounds(quarter)
+    _, following_last = quarter_bounds(quarter_of(last + timedelta(days=1)))
+    return max(following_last, today + timedelta(days=REAUDIT_DUE_DAYS))
+
+
+def spread_due_dates(count: int, *, today: date, until: date) -> list[date]:
+    """`count` due dates spread evenly from the draw to `until`, the last on `until`:
+    a person's re-audits fall due one after another, not all on one day."""
+    span = (until - today).days
+    return [today + timedelta(days=math.ceil(span * i / count)) for i in range(1, count + 1)]
+
+
+def _validate_draw(
+    quarter: str, *, count: int | None, share: float | None, capacity: int | None, today: date
+) -> str:
     first_day, last_day = quarter_bounds(quarter)
     quarter = quarter_of(first_day)
-    today = today or timezone.localdate()
     if today < last_day:
         raise ValidationError(
-            {"quarter": f"{quarter} ends on {last_day:%-d %B %Y}: draw its re-audits then."}
+            {"quarter": f"{quarter} ends on {_long(last_day)}: draw its re-audits then."}
         )
     if count is not None and count < 1:
         raise ValidationError({"count": "Enter a number of cases of 1 or more."})
@@ -265,106 +375,203 @@ def reaudit_draw(
         raise ValidationError({"share": "Enter a share between 1% and 100%."})
     if count is None and share is None:
         raise ValidationError("Give a number of cases or a share of the pool.")
+    if capacity is not None and capacity < 1:
+        raise ValidationError(
+            {"capacity": "Enter how many re-audits one person can take (1 or more)."}
+        )
     if ReAuditDraw.objects.filter(quarter=quarter).exists():
         raise ValidationError({"quarter": f"The re-audit sample of {quarter} has been drawn."})
+    return quarter
 
+
+def reaudit_draw_plan(
+    *,
+    quarter: str,
+    count: int | None = None,
+    share: float | None = None,
+    capacity: int | None = None,
+    today: date | None = None,
+    seed: str | None = None,
+) -> ReAuditPlan:
+    """The draw a quarter would get, writing nothing: the sample, stratified by service
+    area, each case given to a Head of Service of another area (else an auditor) whom the
+    independence policy allows (qpa.cycles.independence), least loaded first, at most
+    `capacity` each (None: no limit), with their due dates spread to `reaudit_due_until`."""
+    today = today or timezone.localdate()
+    quarter = _validate_draw(quarter, count=count, share=share, capacity=capacity, today=today)
+    _, last_day = quarter_bounds(quarter)
     entries = [e for e in reaudit_pool(until=last_day) if not e.pending]
     by_child = {e.case.child_id: e for e in entries}
     frames: dict[str, list[str]] = {}
     for entry in sorted(entries, key=lambda e: (_area_order(e.case), e.case.child_id)):
         frames.setdefault(stratum_of(entry.case), []).append(entry.case.child_id)
     quotas = reaudit_quotas({s: len(ids) for s, ids in frames.items()}, count=count, share=share)
-    seed = new_seed()
+    seed = seed or new_seed()
     chosen = reaudit_choose(seed, frames, quotas)
 
-    now = timezone.now()
-    draw = ReAuditDraw.objects.create(
+    heads = list(User.objects.filter(role=Role.HEAD_OF_SERVICE, is_active=True).order_by("pk"))
+    auditors = list(User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("pk"))
+    ties = independence.ties_of([*heads, *auditors])
+    load: dict[int, int] = {}
+    for row in ReAudit.objects.filter(reaudit__status=AuditStatus.DRAFT).values("auditor"):
+        load[row["auditor"]] = load.get(row["auditor"], 0) + 1
+    given: dict[int, int] = {}
+    placed: list[tuple[PoolEntry, str, int, User]] = []
+    unplaced: list[Unplaced] = []
+    for stratum, ids in chosen.items():
+        for rank, child_id in enumerate(ids, start=1):
+            entry = by_child[child_id]
+            barred = set(independence.barred_from_reauditing(entry.case))
+            if capacity is not None:
+                barred |= {pk for pk, n in given.items() if n >= capacity}
+            auditor = _least_loaded(
+                heads, load, entry.case, ties=ties, barred=barred
+            ) or _least_loaded(auditors, load, entry.case, ties=ties, barred=barred)
+            if auditor is None:
+                unplaced.append(Unplaced(entry, stratum, rank))
+                continue
+            load[auditor.pk] = load.get(auditor.pk, 0) + 1
+            given[auditor.pk] = given.get(auditor.pk, 0) + 1
+            placed.append((entry, stratum, rank, auditor))
+    due_until = reaudit_due_until(quarter, today)
+    dates = {pk: spread_due_dates(n, today=today, until=due_until) for pk, n in given.items()}
+    dated = [
+        Placement(entry, stratum, rank, auditor, dates[auditor.pk].pop(0))
+        for entry, stratum, rank, auditor in placed
+    ]
+    strata = {
+        s: {"frame": len(frames[s]), "quota": quotas[s], "drawn": len(chosen[s])} for s in frames
+    }
+    names = area_names(strata)
+    return ReAuditPlan(
         quarter=quarter,
         seed=seed,
+        count=count,
+        share=share,
+        capacity=capacity,
+        today=today,
+        due_until=due_until,
+        strata=strata,
+        areas=[
+            AreaPlan(names.get(s, s), row["frame"], row["quota"], row["drawn"])
+            for s, row in strata.items()
+        ],
+        placed=dated,
+        unplaced=unplaced,
+    )
+
+
+def _nobody_message(plan: ReAuditPlan) -> str:
+    ids = sorted(p.entry.case.child_id for p in plan.unplaced)
+    if plan.capacity is not None:
+        return (
+            f"{len(ids)} of the {plan.drawn} cases drawn cannot be given to anyone: everybody "
+            "independent of them already has "
+            f"{plan.capacity} re-audit{'s' if plan.capacity != 1 else ''} of this draw, or "
+            "audited the case, works in its team or holds its area. Raise the number each "
+            "person can take, or draw fewer cases. Nothing was drawn."
+        )
+    return (
+        "Nobody independent of these cases can re-audit them (every Head of Service "
+        "and auditor audited the case, works in its team or holds its area): "
+        + ", ".join(ids)
+        + ". Nothing was drawn."
+    )
+
+
+@transaction.atomic
+def reaudit_draw(
+    *,
+    acting_user: User | None,
+    quarter: str,
+    count: int | None = None,
+    share: float | None = None,
+    capacity: int | None = None,
+    today: date | None = None,
+    seed: str | None = None,
+    expected: str | None = None,
+) -> ReAuditDraw:
+    """Draw a quarter's re-audit sample as `reaudit_draw_plan` plans it, create the
+    re-auditors' audits and tell each re-auditor. Once per quarter; all or nothing.
+    `seed` and `expected` (the plan's fingerprint) come from the preview the drawer
+    confirmed: if the pool changed since, nothing is drawn and they are asked to look
+    again."""
+    if acting_user is not None and not user_can(acting_user, Permission.DRAW_REAUDITS):
+        raise PermissionDenied("Only managers draw the re-audit sample.")
+    plan = reaudit_draw_plan(
+        quarter=quarter, count=count, share=share, capacity=capacity, today=today, seed=seed
+    )
+    if expected is not None and plan.fingerprint != expected:
+        raise ValidationError(
+            "The re-audit pool or the people who can re-audit have changed since the "
+            "preview. Nothing was drawn: check the new preview and confirm again."
+        )
+    if plan.unplaced:
+        raise ValidationError(_nobody_message(plan))
+    draw = ReAuditDraw.objects.create(
+        quarter=plan.quarter,
+        seed=plan.seed,
         requested_count=count,
         requested_share=share,
-        strata={
-            s: {"frame": len(frames[s]), "quota": quotas[s], "drawn": len(chosen[s])}
-            for s in frames
-        },
-        drawn_at=now,
+        strata=plan.strata,
+        capacity=capacity,
+        drawn_at=timezone.now(),
         drawn_by=acting_user,
         created_by=acting_user,
         updated_by=acting_user,
     )
-    heads = list(User.objects.filter(role=Role.HEAD_OF_SERVICE, is_active=True).order_by("pk"))
-    auditors = list(User.objects.filter(role=Role.AUDITOR, is_active=True).order_by("pk"))
-    load: dict[int, int] = {}
-    for row in ReAudit.objects.filter(reaudit__status=AuditStatus.DRAFT).values("auditor"):
-        load[row["auditor"]] = load.get(row["auditor"], 0) + 1
-    nobody: list[str] = []
-    due = today + timedelta(days=REAUDIT_DUE_DAYS)
-    for stratum, ids in chosen.items():
-        for rank, child_id in enumerate(ids, start=1):
-            entry = by_child[child_id]
-            not_these = {entry.original.auditor_id}
-            not_these |= set(
-                Audit.objects.filter(case=entry.case).values_list("auditor_id", flat=True)
-            )
-            auditor = _least_loaded(heads, load, entry.case, not_these) or _least_loaded(
-                auditors, load, entry.case, not_these
-            )
-            if auditor is None:
-                nobody.append(child_id)
-                continue
-            load[auditor.pk] = load.get(auditor.pk, 0) + 1
-            second = _second_audit(
-                case=entry.case,
-                original_version=entry.original.tool_version,
-                auditor=auditor,
-                acting=acting_user,
-            )
-            reaudit = ReAudit.objects.create(
-                draw=draw,
-                original=entry.original,
-                reaudit=second,
-                auditor=auditor,
-                rank=rank,
-                due_date=due,
-                created_by=acting_user,
-                updated_by=acting_user,
-            )
-            _tell_reauditor(reaudit)
-            event_record(
-                action="reaudit.allocated",
-                actor=acting_user,
-                obj=second,
-                data={"quarter": quarter, "stratum": stratum, "rank": rank},
-            )
-    if nobody:
-        raise ValidationError(
-            "Nobody independent of these cases can re-audit them (every Head of Service "
-            "and auditor audited the case, works in its team or holds its area): "
-            + ", ".join(sorted(nobody))
-            + ". Nothing was drawn."
+    for item in plan.placed:
+        second = _second_audit(
+            case=item.entry.case,
+            original_version=item.entry.original.tool_version,
+            auditor=item.auditor,
+            acting=acting_user,
+        )
+        reaudit = ReAudit.objects.create(
+            draw=draw,
+            original=item.entry.original,
+            reaudit=second,
+            auditor=item.auditor,
+            rank=item.rank,
+            due_date=item.due_date,
+            created_by=acting_user,
+            updated_by=acting_user,
+        )
+        _tell_reauditor(reaudit)
+        event_record(
+            action="reaudit.allocated",
+            actor=acting_user,
+            obj=second,
+            data={"quarter": plan.quarter, "stratum": item.stratum, "rank": item.rank},
         )
     event_record(
         action="reaudit.drawn",
         actor=acting_user,
         obj=draw,
-        child_ids=[c for ids in chosen.values() for c in ids],
-        data={"quarter": quarter, "drawn": sum(len(ids) for ids in chosen.values())},
+        child_ids=[p.entry.case.child_id for p in plan.placed],
+        data={"quarter": plan.quarter, "drawn": plan.drawn, "capacity": capacity},
     )
     return draw
 
 
 def _tell_reauditor(reaudit: ReAudit) -> None:
-    from qpa.notifications.services import notification_send
-
     case = reaudit.original.case
+    due = reaudit.due_date
     notification_send(
         recipient=reaudit.auditor,
         kind="assurance.reaudit_allocated",
-        subject=f"Re-audit case {case} by {reaudit.due_date:%-d %B %Y}",
+        subject=f"Re-audit case {case} by {_long(due)}",
         body=f"Case {case} was rated inadequate or critical and has been drawn for this "
         "quarter's re-audit. Audit it again with the same tool; the result is compared "
         "domain by domain with the earlier audit and sent to the directors.",
         url=reaudit.get_absolute_url(),
+        links=[
+            Link(
+                label=case.child_id,
+                url=reaudit.get_absolute_url(),
+                detail=f"due {_long(due)}",
+            )
+        ],
         dedupe_key=f"assurance:reaudit-allocated:{reaudit.public_id}",
     )
 
@@ -437,8 +644,8 @@ def directors() -> list[User]:
     )
 
 
-def assurance_after_submit(*, audit: Audit) -> None:
-    """Called by qpa.audits.services.audit_submit, in its transaction, after its own work:
+def assurance_after_submit(*, audit: Audit, **_: Any) -> None:
+    """Receives `audit_submitted` (qpa.audits.signals), in the submission's transaction:
     tell the directors of a completed re-audit; tell the moderator when both audits of a
     moderated case are in."""
     reaudit = ReAudit.objects.filter(reaudit=audit).select_related("original__case").first()
@@ -454,8 +661,6 @@ def assurance_after_submit(*, audit: Audit) -> None:
 
 
 def _reaudit_completed(reaudit: ReAudit, audit: Audit) -> None:
-    from qpa.notifications.services import notification_send
-
     reaudit.reaudit = audit
     overall = reaudit_comparison(reaudit)[-1]
     case = reaudit.original.case
@@ -478,11 +683,15 @@ def _reaudit_completed(reaudit: ReAudit, audit: Audit) -> None:
         actor=audit.auditor,
         data={"outcome": overall.outcome, "quarter": reaudit.draw.quarter},
     )
+    # The quarter's last re-audit is in: the directors get the final figures now.
+    waiting = ReAudit.objects.filter(draw_id=reaudit.draw_id).exclude(
+        reaudit__status=AuditStatus.SUBMITTED
+    )
+    if not waiting.exists():
+        reaudit_summary_send(quarter=reaudit.draw.quarter, occasion=SummaryOccasion.ALL_DONE)
 
 
 def _moderation_ready(moderation: Moderation) -> None:
-    from qpa.notifications.services import notification_send
-
     first = Audit.objects.filter(allocation_id=moderation.allocation_id).first()
     second = Audit.objects.get(pk=moderation.moderation_audit_id)
     if first is None or AuditStatus.DRAFT in (first.status, second.status):
@@ -501,6 +710,9 @@ def _moderation_ready(moderation: Moderation) -> None:
 
 # --- Quarterly summary ---------------------------------------------------------------
 
+# Tokens of the sends that carry no form token: the same quarter and figures, once.
+SUMMARY_NAMESPACE = uuid.UUID("6c1f4d0e-5b8a-4c11-9d0e-0a9e2b7f3c21")
+
 
 @dataclass
 class QuarterSummary:
@@ -514,10 +726,19 @@ class QuarterSummary:
     actions: int = 0
     actions_completed: int = 0
 
+    @property
+    def all_done(self) -> bool:
+        return self.drawn > 0 and self.completed == self.drawn
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    name: str
+    drawn: int
+    completed: int
+
 
 def reaudit_summary(quarter: str) -> QuarterSummary:
-    from qpa.actions.models import ActionStatus
-
     first_day, _ = quarter_bounds(quarter)
     quarter = quarter_of(first_day)
     summary = QuarterSummary(quarter=quarter)
@@ -540,41 +761,126 @@ def reaudit_summary(quarter: str) -> QuarterSummary:
     return summary
 
 
+def reaudit_progress_by_area(quarter: str) -> list[AreaProgress]:
+    """Each service area's re-audits of a quarter, drawn and done, by name: one query."""
+    rows = (
+        ReAudit.objects.filter(draw__quarter=quarter)
+        .values("original__case__service_area__name", "original__case__service_area__order")
+        .annotate(
+            drawn=Count("pk"),
+            completed=Count("pk", filter=Q(reaudit__status=AuditStatus.SUBMITTED)),
+        )
+        .order_by("original__case__service_area__order")
+    )
+    return [
+        AreaProgress(
+            name=row["original__case__service_area__name"] or "No service area",
+            drawn=row["drawn"],
+            completed=row["completed"],
+        )
+        for row in rows
+    ]
+
+
+def summary_text(summary: QuarterSummary, areas: list[AreaProgress]) -> str:
+    by_area = "; ".join(f"{a.name}: {a.completed} of {a.drawn} done" for a in areas)
+    return (
+        f"Re-audits of {summary.quarter}: {summary.drawn} drawn, {summary.completed} "
+        f"completed{f' ({by_area})' if by_area else ''}. Overall grade: {summary.improved} "
+        f"improved, {summary.unchanged} unchanged, {summary.declined} declined; "
+        f"{summary.cleared} left the re-audit pool. Agreed actions on the original audits: "
+        f"{summary.actions_completed} of {summary.actions} completed. Each child ID below "
+        "opens the comparison of the two audits."
+    )
+
+
+def _comparison_links(quarter: str, person: User) -> list[Link]:
+    """The quarter's re-audits this person may open, each linking to its comparison."""
+    links = []
+    for reaudit in (
+        reaudits_visible_to(user=person).filter(draw__quarter=quarter).order_by("rank", "pk")
+    ):
+        if reaudit.reaudit.status == AuditStatus.SUBMITTED:
+            before = reaudit.original.overall_rating
+            after = reaudit.reaudit.overall_rating
+            result = outcome(before, after).lower()
+            detail = f"{before or 'not rated'} before, {after or 'not rated'} now ({result})"
+        else:
+            detail = f"not done yet, due {_long(reaudit.due_date)}"
+        links.append(
+            Link(
+                label=reaudit.original.case.child_id, url=reaudit.get_absolute_url(), detail=detail
+            )
+        )
+    return links
+
+
+def _figures_token(summary: QuarterSummary) -> uuid.UUID:
+    return uuid.uuid5(SUMMARY_NAMESPACE, json.dumps(asdict(summary), sort_keys=True))
+
+
 @transaction.atomic
-def reaudit_summary_send(*, quarter: str, acting_user: User | None = None) -> int:
-    """The quarter's re-audit figures to every Assistant and Deputy Director, once each."""
-    from django.urls import reverse
+def reaudit_summary_send(
+    *,
+    quarter: str,
+    acting_user: User | None = None,
+    token: uuid.UUID | None = None,
+    occasion: str = SummaryOccasion.COMMAND,
+) -> int:
+    """The quarter's re-audit figures to every active Assistant and Deputy Director, with
+    a link to each re-audit's comparison page they may open. Returns how many were told.
 
-    from qpa.notifications.services import notification_send
-
+    Each send is one send: `token` is the page's one-time form token (a double click sends
+    once; pressing the button again later sends again, with the figures of the moment).
+    Without a token (the command, the automatic send when the last re-audit is in) the
+    token comes from the quarter and its figures: the same figures go once, new ones go.
+    """
+    if acting_user is not None and not user_can(acting_user, Permission.DRAW_REAUDITS):
+        raise PermissionDenied("Only managers send the re-audit summary.")
     summary = reaudit_summary(quarter)
     draw = ReAuditDraw.objects.filter(quarter=summary.quarter).first()
     if draw is None:
         raise ValidationError({"quarter": f"No re-audit sample was drawn for {summary.quarter}."})
-    body = (
-        f"Re-audits of {summary.quarter}: {summary.drawn} drawn, {summary.completed} "
-        f"completed. Overall grade: {summary.improved} improved, {summary.unchanged} "
-        f"unchanged, {summary.declined} declined; {summary.cleared} left the re-audit pool. "
-        f"Agreed actions on the original audits: {summary.actions_completed} of "
-        f"{summary.actions} completed."
-    )
+    token = token or _figures_token(summary)
+    if ReAuditSummarySend.objects.filter(token=token).exists():
+        return 0
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            send = ReAuditSummarySend.objects.create(
+                draw=draw,
+                token=token,
+                occasion=occasion,
+                sent_at=now,
+                sent_by=acting_user,
+                figures=asdict(summary),
+                created_by=acting_user,
+                updated_by=acting_user,
+            )
+    except IntegrityError:
+        return 0  # the same send, racing
+    body = summary_text(summary, reaudit_progress_by_area(summary.quarter))
+    url = reverse("assurance:reaudit-quarter", kwargs={"quarter": summary.quarter})
     sent = 0
     for person in directors():
         notification = notification_send(
             recipient=person,
             kind="assurance.reaudit_summary",
-            subject=f"Re-audit summary for {summary.quarter}",
+            subject=f"Re-audit summary for {summary.quarter}: {summary.completed} of "
+            f"{summary.drawn} done",
             body=body,
-            url=reverse("assurance:reaudit-list") + f"?quarter={summary.quarter}",
-            dedupe_key=f"assurance:reaudit-summary:{summary.quarter}:{person.pk}",
+            url=url,
+            links=_comparison_links(summary.quarter, person),
+            dedupe_key=f"assurance:reaudit-summary:{send.token}:{person.pk}",
         )
         sent += notification is not None
-    ReAuditDraw.objects.filter(pk=draw.pk).update(summary_sent_at=timezone.now())
+    ReAuditSummarySend.objects.filter(pk=send.pk).update(recipients=sent)
+    ReAuditDraw.objects.filter(pk=draw.pk).update(summary_sent_at=now)
     event_record(
         action="reaudit.summary_sent",
         actor=acting_user,
         obj=draw,
-        data={"quarter": summary.quarter, "sent": sent},
+        data={"quarter": summary.quarter, "sent": sent, "occasion": occasion},
     )
     return sent
 
@@ -630,15 +936,16 @@ def moderation_draw(
         .exclude(pk__in=[u.pk for u in in_cycle])
         .order_by("pk")
     )
+    ties = independence.ties_of([*in_cycle, *others])
     load: dict[int, int] = {}
     nobody = []
     version = cycle.tool_version or cycle.tool.current_version
     for rank, child_id in enumerate(chosen, start=1):
         allocation = allocations[child_id]
         case = allocation.sampled_case.case
-        not_these = {allocation.auditor_id}
-        moderator = _least_loaded(in_cycle, load, case, not_these) or _least_loaded(
-            others, load, case, not_these
+        barred = independence.barred_from_moderating(allocation)
+        moderator = _least_loaded(in_cycle, load, case, ties=ties, barred=barred) or _least_loaded(
+            others, load, case, ties=ties, barred=barred
         )
         if moderator is None:
             nobody.append(child_id)
@@ -666,6 +973,16 @@ def moderation_draw(
             + ", ".join(sorted(nobody))
             + ". Nothing was drawn."
         )
+    # A first audit submitted before the draw is blind to its moderator now: reports
+    # stop counting it until the moderator's audit is in (qpa.audits.blind).
+    counted_ratings_changed.send(
+        sender=Moderation,
+        audit_ids=list(
+            Audit.objects.filter(
+                allocation__moderation__draw=draw, status=AuditStatus.SUBMITTED
+            ).values_list("pk", flat=True)
+        ),
+    )
     event_record(
         action="moderation.drawn",
         actor=acting_user,
@@ -677,8 +994,6 @@ def moderation_draw(
 
 
 def _tell_moderator(moderation: Moderation, case: Case, cycle: Cycle) -> None:
-    from qpa.notifications.services import notification_send
-
     notification_send(
         recipient=moderation.moderator,
         kind="assurance.moderation_allocated",
@@ -830,9 +1145,7 @@ def moderation_agree(
         agreed_at=now,
     )
     # The agreed ratings are what reports count: recount the first audit's month now.
-    from qpa.reports.services import report_aggregates_refresh
-
-    report_aggregates_refresh(audit_ids=[first.pk])
+    counted_ratings_changed.send(sender=Moderation, audit_ids=[first.pk])
     changed = overall.rating is not None and overall.rating != first.overall_rating
     event_record(
         action="moderation.agreed",

@@ -4,33 +4,41 @@ and agreement figures. Reads through remit selectors, writes through services.""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.assurance import services
 from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
-from qpa.assurance.forms import AgreeForm, ModerationDrawForm, ReAuditDrawForm
-from qpa.assurance.models import Moderation
+from qpa.assurance.forms import (
+    AgreeForm,
+    MessageForm,
+    ModerationDrawForm,
+    ReAuditDrawForm,
+    SummarySendForm,
+)
+from qpa.assurance.models import Moderation, SummaryOccasion
 from qpa.assurance.selectors import (
     ASSURANCE_MANAGERS,
-    REAUDIT_DRAWERS,
-    audit_ratings_hidden_from,
     moderation_draws,
     moderations_visible_to,
     reaudit_draws,
     reaudits_visible_to,
 )
+from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import AuditStatus
 from qpa.core.events import record_view
 from qpa.core.forms import add_validation_error
 from qpa.cycles.models import Cycle, CycleStatus
+from qpa.cycles.sampling import new_seed
 
 EVERYONE_BUT_PRACTITIONERS = (
     Role.AUDITOR,
@@ -44,7 +52,7 @@ assurance_users = role_required(*EVERYONE_BUT_PRACTITIONERS)
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _is_manager(user: User) -> bool:
@@ -80,59 +88,175 @@ def overview(request: HttpRequest) -> HttpResponse:
 # --- Re-audit ------------------------------------------------------------------------
 
 
-@role_required(
-    Role.AUDITOR,
-    Role.HEAD_OF_SERVICE,
-    Role.ASSISTANT_DIRECTOR,
-    Role.DEPUTY_DIRECTOR,
-    Role.ADMINISTRATOR,
-)
-def reaudit_list(request: HttpRequest) -> HttpResponse:
-    user = _acting(request)
-    can_draw = user.role in REAUDIT_DRAWERS
-    today = timezone.localdate()
-    form = ReAuditDrawForm(
-        request.POST or None,
-        initial={"quarter": services.previous_quarter(today), "share_percent": 25},
+DRAW_SESSION = "assurance:reaudit-draw"
+
+
+def _draw_answers(form: ReAuditDrawForm, seed: str) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "quarter": data["quarter"],
+        "share_percent": data["share_percent"],
+        "count": data["count"],
+        "capacity": data["capacity"],
+        "seed": seed,
+    }
+
+
+def _plan_for(answers: dict[str, Any]) -> services.ReAuditPlan:
+    share = answers.get("share_percent")
+    return services.reaudit_draw_plan(
+        quarter=answers["quarter"],
+        count=answers.get("count"),
+        share=share / 100 if share is not None else None,
+        capacity=answers["capacity"],
+        seed=answers["seed"],
     )
+
+
+@permission_required(Permission.LIST_REAUDITS)
+def reaudit_list(request: HttpRequest) -> HttpResponse:
+    """The quarter's draw form (for those who draw) and the re-audits in one's remit. The
+    form leads to a preview; nothing is drawn until the preview is confirmed."""
+    user = _acting(request)
+    can_draw = user_can(user, Permission.DRAW_REAUDITS)
+    today = timezone.localdate()
+    earlier = request.session.get(DRAW_SESSION) if request.GET.get("change") else None
+    initial = earlier or {
+        "quarter": services.previous_quarter(today),
+        "share_percent": 25,
+        "capacity": services.DEFAULT_REAUDIT_CAPACITY,
+    }
+    form = ReAuditDrawForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not can_draw:
             raise Http404
         if form.is_valid():
-            share = form.cleaned_data["share_percent"]
+            answers = _draw_answers(form, new_seed())
             try:
-                draw = services.reaudit_draw(
-                    acting_user=user,
-                    quarter=form.cleaned_data["quarter"],
-                    count=form.cleaned_data["count"],
-                    share=share / 100 if share is not None else None,
-                )
+                _plan_for(answers)  # refuses a quarter not ended or drawn already
             except ValidationError as error:
                 add_validation_error(form, error)
             else:
-                drawn = draw.reaudits.count()
-                messages.success(
-                    request,
-                    f"Re-audit sample of {draw.quarter} drawn: {drawn} "
-                    f"case{'s' if drawn != 1 else ''}. Each re-auditor has been told.",
-                )
-                return redirect("assurance:reaudit-list")
+                request.session[DRAW_SESSION] = answers
+                return redirect("assurance:reaudit-draw-check")
     reaudits = list(reaudits_visible_to(user=user).order_by("-draw__quarter", "rank"))
     quarter = request.GET.get("quarter", "")
     if quarter:
         reaudits = [r for r in reaudits if r.draw.quarter == quarter]
     if reaudits:
         record_view(request, action="reaudits.listed", objects=[r.reaudit for r in reaudits])
+    draws = list(reaudit_draws()) if can_draw else []
+    names = services.area_names(slug for d in draws for slug in d.strata)
     return render(
         request,
         "assurance/reaudit_list.html",
         {
             "form": form if can_draw else None,
-            "draws": list(reaudit_draws()) if can_draw else [],
+            "draws": [
+                (d, [(names.get(slug, slug), row) for slug, row in d.strata.items()]) for d in draws
+            ],
             "reaudits": reaudits,
             "quarter": quarter,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@permission_required(Permission.DRAW_REAUDITS)
+@require_http_methods(["GET", "POST"])
+def reaudit_draw_check(request: HttpRequest) -> HttpResponse:
+    """Check your answers: what the draw would give, per service area and per person,
+    with due dates; the button draws exactly that, or nothing if the pool has changed."""
+    answers = request.session.get(DRAW_SESSION)
+    if not answers:
+        return redirect("assurance:reaudit-list")
+    form = MessageForm({})
+    form.is_valid()
+    try:
+        plan = _plan_for(answers)
+    except ValidationError as error:
+        request.session.pop(DRAW_SESSION, None)
+        messages.error(request, " ".join(error.messages))
+        return redirect("assurance:reaudit-list")
+    if request.method == "POST":
+        share = answers.get("share_percent")
+        try:
+            draw = services.reaudit_draw(
+                acting_user=_acting(request),
+                quarter=answers["quarter"],
+                count=answers.get("count"),
+                share=share / 100 if share is not None else None,
+                capacity=answers["capacity"],
+                seed=answers["seed"],
+                expected=request.POST.get("fingerprint", ""),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            request.session.pop(DRAW_SESSION, None)
+            drawn = draw.reaudits.count()
+            messages.success(
+                request,
+                f"Re-audit sample of {draw.quarter} drawn: {drawn} "
+                f"case{'s' if drawn != 1 else ''}. Each re-auditor has been told.",
+            )
+            return redirect("assurance:reaudit-quarter", quarter=draw.quarter)
+    return render(
+        request,
+        "assurance/reaudit_draw_check.html",
+        {"plan": plan, "answers": answers, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@permission_required(Permission.DRAW_REAUDITS)
+@require_http_methods(["GET", "POST"])
+def reaudit_quarter(request: HttpRequest, quarter: str) -> HttpResponse:
+    """A quarter's re-audits: progress by area, outcomes, the comparison pages, and the
+    summary to the directors, sent from here as often as the figures are worth it."""
+    try:
+        first_day, _ = services.quarter_bounds(quarter)
+    except ValidationError as error:
+        raise Http404 from error
+    draw = reaudit_draws().filter(quarter=services.quarter_of(first_day)).first()
+    if draw is None:
+        raise Http404
+    user = _acting(request)
+    form = SummarySendForm(request.POST or None, initial={"token": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid():
+        sent = services.reaudit_summary_send(
+            quarter=draw.quarter,
+            acting_user=user,
+            token=form.cleaned_data["token"],
+            occasion=SummaryOccasion.ON_DEMAND,
+        )
+        if sent:
+            messages.success(
+                request,
+                f"The summary of {draw.quarter} is sent to {sent} "
+                f"director{'s' if sent != 1 else ''}, with today's figures.",
+            )
+        else:
+            messages.success(request, f"The summary of {draw.quarter} was sent already.")
+        return redirect("assurance:reaudit-quarter", quarter=draw.quarter)
+    reaudits = list(reaudits_visible_to(user=user).filter(draw=draw).order_by("rank", "pk"))
+    if reaudits:
+        record_view(request, action="reaudits.listed", objects=[r.reaudit for r in reaudits])
+    summary = services.reaudit_summary(draw.quarter)
+    return render(
+        request,
+        "assurance/reaudit_quarter.html",
+        {
+            "draw": draw,
+            "summary": summary,
+            "areas": services.reaudit_progress_by_area(draw.quarter),
+            "reaudits": reaudits,
+            "not_listed": summary.drawn - len(reaudits),
+            "sends": list(draw.summary_sends.select_related("sent_by")),
+            "form": SummarySendForm(initial={"token": uuid.uuid4()}),
+            "directors": len(services.directors()),
+        },
     )
 
 

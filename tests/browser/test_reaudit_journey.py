@@ -15,8 +15,8 @@ from qpa.accounts.models import Role
 from qpa.actions.models import Action
 from qpa.assurance import services
 from qpa.assurance.models import Moderation, ReAudit
-from qpa.audits import services as audit_services
 from qpa.audits.models import Audit, AuditStatus
+from qpa.cycles.services import allocation_audit_start
 from qpa.notifications.models import Notification
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_sign_in_journeys import sign_in
@@ -66,14 +66,31 @@ def test_an_inadequate_audit_is_reaudited_next_quarter_and_the_directors_are_tol
         head.get_by_role("link", name="Quarterly re-audit").click()
         assert_accessible(head)
         expect(head.get_by_label("Quarter")).to_have_value(last_quarter)
+        expect(head.get_by_label("The most re-audits one person can take")).to_have_value("4")
         head.get_by_label("Share of each service area").fill("")
-        head.get_by_role("button", name="Draw the re-audit sample").click()
+        head.get_by_role("button", name="Continue").click()
         expect(head.get_by_role("alert")).to_contain_text("Enter a share or a number of cases.")
         assert_accessible(head)
         head.get_by_label("Share of each service area").fill("100")
+        head.get_by_role("button", name="Continue").click()
+        # The preview: areas by name, who gets how many and when; nothing drawn yet.
+        expect(head.get_by_role("heading", level=1)).to_contain_text("Check the re-audit draw")
+        expect(head.get_by_role("table", name="Cases drawn by service area")).to_contain_text(
+            "Child Protection"
+        )
+        expect(head.get_by_role("table", name="Who re-audits them")).to_contain_text(str(world.bob))
+        assert_accessible(head)
+        assert not ReAudit.objects.exists()
         head.get_by_role("button", name="Draw the re-audit sample").click()
         expect(head.get_by_role("alert")).to_contain_text(f"Re-audit sample of {last_quarter}")
-        expect(head.get_by_role("table", name="Re-audits")).to_contain_text(case.child_id)
+        expect(head.get_by_role("table", name="Each re-audit and its comparison")).to_contain_text(
+            case.child_id
+        )
+        assert_accessible(head)
+        # The summary can go to the directors now, before anything is done.
+        head.get_by_role("button", name="Send the summary now").click()
+        expect(head.get_by_role("alert")).to_contain_text("is sent to 2 directors")
+        expect(head.get_by_role("table", name="Summaries sent")).to_contain_text("0 of 1 done")
         assert_accessible(head)
         reaudit = ReAudit.objects.get()
         # harriet holds the area, cal audited it, amy manages its team.
@@ -138,6 +155,14 @@ def test_an_inadequate_audit_is_reaudited_next_quarter_and_the_directors_are_tol
             f"Re-audit of case {case.child_id}"
         )
         assert_accessible(director)
+        # The last re-audit of the quarter is in: the summary went again, by itself, with
+        # a link to the comparison under the child ID.
+        director.goto(f"{live_server.url}/notifications/")
+        summary = director.locator("li", has_text=f"Re-audit summary for {last_quarter}: 1 of 1")
+        summary.get_by_role("link", name=case.child_id, exact=True).click()
+        expect(director.get_by_role("heading", level=1)).to_have_text(
+            f"Re-audit of case {case.child_id}"
+        )
     finally:
         head.context.close()
         auditor.context.close()
@@ -149,7 +174,7 @@ def test_the_moderation_pages_are_accessible_in_every_state(
 ) -> None:
     world = build_world(per_team=1)
     allocation = allocate(world, auditor=world.cal, case=cp_case(world))
-    first = audit_services.audit_start(acting_user=world.cal, allocation=allocation)
+    first = allocation_audit_start(acting_user=world.cal, allocation=allocation)
     services.moderation_draw(acting_user=world.lead, cycle=allocation.sampled_case.cycle)
     moderation = Moderation.objects.get()
     page = browser.new_context().new_page()

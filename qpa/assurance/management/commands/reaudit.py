@@ -1,10 +1,12 @@
 """`qpa reaudit draw|summary`: the quarterly re-audit, from cron.
 
-    qpa reaudit draw --quarter 2026-Q4 --share 0.25     # or --count 12
+    qpa reaudit draw --quarter 2026-Q4 --share 0.25 --capacity 4    # or --count 12
     qpa reaudit summary --quarter 2026-Q4
 
-Without --quarter, both take the quarter that ended last. Every failure prints a reason
-and exits with a non-zero status.
+Without --quarter, both take the quarter that ended last. --capacity is the most
+re-audits of the draw one person is given (default 4). The summary goes again whenever
+its figures have changed since it last went, never twice with the same figures. Every
+failure prints a reason and exits with a non-zero status.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ class Command(BaseCommand):
         size = draw.add_mutually_exclusive_group()
         size.add_argument("--count", type=_count, help="Cases in all, split across areas.")
         size.add_argument("--share", type=_share, help="Share of each area's pool (0.25).")
+        draw.add_argument(
+            "--capacity",
+            type=_count,
+            default=services.DEFAULT_REAUDIT_CAPACITY,
+            help="The most re-audits one person is given (default "
+            f"{services.DEFAULT_REAUDIT_CAPACITY}).",
+        )
         summary = actions.add_parser("summary", help="Send the directors a quarter's summary.")
         summary.add_argument("--quarter", help="For example 2026-Q4; default: the last ended.")
 
@@ -62,6 +71,7 @@ class Command(BaseCommand):
                     quarter=quarter,
                     count=count,
                     share=share if count is not None or share is not None else 0.25,
+                    capacity=options["capacity"],
                 )
                 self.stdout.write(
                     f"Drew {draw.reaudits.count()} re-audits for {draw.quarter} "
@@ -69,6 +79,11 @@ class Command(BaseCommand):
                 )
             else:
                 sent = services.reaudit_summary_send(quarter=quarter)
-                self.stdout.write(f"Sent the {quarter} re-audit summary to {sent} directors.")
+                if sent:
+                    self.stdout.write(f"Sent the {quarter} re-audit summary to {sent} directors.")
+                else:
+                    self.stdout.write(
+                        f"The {quarter} re-audit summary went already with these figures."
+                    )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
