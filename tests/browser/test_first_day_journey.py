@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 
 from qpa.accounts.models import Role, User
@@ -44,8 +44,35 @@ def _status(page: Page, title: str) -> str:
     return item.locator(".govuk-task-list__status").inner_text().strip()
 
 
+def _nia_chooses_her_password(browser: Browser, link: str) -> None:
+    """The emailed link, opened in Nia's own browser: she chooses her password, signs in
+    and is asked to set up her authenticator app."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    nia = context.new_page()
+    nia.goto(link)
+    expect(nia.get_by_role("heading", level=1)).to_have_text("Choose your password")
+    assert_accessible(nia)
+    nia.get_by_label("Password", exact=True).fill("river slate wicker")
+    nia.get_by_label("Confirm your password").fill("river slate wicker")
+    nia.get_by_role("button", name="Save your password").click()
+    expect(nia.get_by_role("alert")).to_contain_text("Your password is saved")
+    assert_accessible(nia)
+    nia.get_by_label("Username").fill("nia.jones")
+    nia.get_by_label("Password", exact=True).fill("river slate wicker")
+    nia.get_by_role("button", name="Sign in").click()
+    expect(nia.get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
+    context.close()
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    again = context.new_page()
+    again.goto(link)  # the link worked once
+    expect(again.get_by_role("heading", level=1)).to_have_text("This link does not work")
+    assert_accessible(again)
+    context.close()
+
+
 def test_from_an_empty_database_to_the_first_cycle(
     page: Page,
+    browser: Browser,
     live_server: Any,
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
@@ -129,9 +156,10 @@ def test_from_an_empty_database_to_the_first_cycle(
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Nia Jones")
     assert_accessible(page)
-    assert Notification.objects.filter(
+    link = Notification.objects.get(
         recipient__username="nia.jones", kind="account.set_password"
-    ).exists()
+    ).url
+    _nia_chooses_her_password(browser, f"{base}{link}")
     page.get_by_role("link", name="Back to people").click()
     expect(page.get_by_role("table", name="People")).to_contain_text("Nia Jones")
     assert_accessible(page)
