@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from qpa.cycles.independence import Ties, free_of
+
 ALGORITHM = "hmac-sha256-v1"
 SUPPORTED_ALGORITHMS = {ALGORITHM}
 
@@ -24,7 +26,7 @@ EXCLUSION_RULES = (EXCLUDED_CLOSED, EXCLUDED_RECENTLY_AUDITED, EXCLUDED_NO_AUDIT
 EXCLUSION_LABELS = {
     EXCLUDED_CLOSED: "Closed cases",
     EXCLUDED_RECENTLY_AUDITED: "Audited in the last {months} months",
-    EXCLUDED_NO_AUDITOR: "Every auditor of the cycle manages or belongs to the case's team",
+    EXCLUDED_NO_AUDITOR: "No auditor of the cycle is independent of the case's team or area",
 }
 
 
@@ -70,15 +72,18 @@ class CaseFacts:
     is_open: bool
     team_id: int | None
     last_audited_on: date | None
+    service_area_id: int | None = None
 
 
 @dataclass(frozen=True)
 class AuditorFacts:
     key: int
     capacity: int
-    # Teams the auditor manages or belongs to: never theirs to audit.
+    # Teams the auditor manages or belongs to, and a Head of Service's own service areas:
+    # never theirs to audit (qpa.cycles.independence).
     own_team_ids: frozenset[int]
     load: int = 0
+    own_area_ids: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -106,13 +111,15 @@ def exclusion_reason(
         return EXCLUDED_CLOSED
     if case.last_audited_on is not None and case.last_audited_on >= audited_since:
         return EXCLUDED_RECENTLY_AUDITED
-    if not any(can_audit(a, case.team_id) for a in auditors):
+    if not any(can_audit(a, case.team_id, case.service_area_id) for a in auditors):
         return EXCLUDED_NO_AUDITOR
     return None
 
 
-def can_audit(auditor: AuditorFacts, team_id: int | None) -> bool:
-    return team_id is None or team_id not in auditor.own_team_ids
+def can_audit(auditor: AuditorFacts, team_id: int | None, area_id: int | None = None) -> bool:
+    """The independence policy's rules 1 and 2 (qpa.cycles.independence.free_of)."""
+    ties = Ties(auditor.key, auditor.own_team_ids, auditor.own_area_ids)
+    return free_of(ties, team_id=team_id, service_area_id=area_id)
 
 
 def build_frames(
@@ -153,12 +160,16 @@ def proportional_quotas(total: int, open_cases: Mapping[str, int], minimum: int)
 class ToAllocate:
     key: int
     team_id: int | None
+    service_area_id: int | None = None
 
 
-def choose_auditor(auditors: Sequence[AuditorFacts], team_id: int | None) -> AuditorFacts | None:
+def choose_auditor(
+    auditors: Sequence[AuditorFacts], team_id: int | None, area_id: int | None = None
+) -> AuditorFacts | None:
     """The auditor with room who is furthest below their capacity; ties go to the smaller
-    load, then to the earlier auditor in the list. Never one of the case's own team."""
-    candidates = [a for a in auditors if a.load < a.capacity and can_audit(a, team_id)]
+    load, then to the earlier auditor in the list. Never one the case is not independent
+    of."""
+    candidates = [a for a in auditors if a.load < a.capacity and can_audit(a, team_id, area_id)]
     if not candidates:
         return None
     position = {a.key: i for i, a in enumerate(auditors)}
@@ -179,6 +190,7 @@ def balance(
     load = {a.key: a.load for a in auditors}
     holdings: dict[int, list[int]] = {a.key: [] for a in auditors}
     team = {c.key: c.team_id for c in cases}
+    area = {c.key: c.service_area_id for c in cases}
     position = {c.key: i for i, c in enumerate(cases)}
     chosen: dict[int, int] = {}
 
@@ -193,7 +205,11 @@ def balance(
         load[auditor_key] += 1
 
     def place(case_key: int, visited: set[int]) -> bool:
-        able = [a for a in auditors if can_audit(a, team[case_key]) and a.key not in visited]
+        able = [
+            a
+            for a in auditors
+            if can_audit(a, team[case_key], area[case_key]) and a.key not in visited
+        ]
         for auditor in by_room(able):
             if load[auditor.key] < auditor.capacity:
                 give(case_key, auditor.key)
@@ -209,12 +225,14 @@ def balance(
         return False
 
     def options(case: ToAllocate) -> int:
-        return sum(1 for a in auditors if can_audit(a, case.team_id))
+        return sum(1 for a in auditors if can_audit(a, case.team_id, case.service_area_id))
 
     unallocated: list[int] = []
     for case in sorted(cases, key=lambda c: (options(c), position[c.key])):
         candidates = [
-            a for a in auditors if load[a.key] < a.capacity and can_audit(a, case.team_id)
+            a
+            for a in auditors
+            if load[a.key] < a.capacity and can_audit(a, case.team_id, case.service_area_id)
         ]
         if candidates:
             give(case.key, by_room(candidates)[0].key)
