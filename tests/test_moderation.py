@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from qpa.accounts.models import Role, User
 from qpa.assurance import services
 from qpa.assurance.models import Moderation, ModerationDraw
-from qpa.assurance.selectors import audit_ratings_hidden_from
 from qpa.audits import services as audit_services
+from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.audits.selectors import audits_visible_to
 from qpa.cases.selectors import cases_visible_to

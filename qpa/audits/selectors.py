@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 
 from qpa.accounts.models import Role
+from qpa.audits.blind import audits_not_blind
 from qpa.audits.models import Audit, AuditStatus
 from qpa.cases.selectors import cases_visible_to
 
@@ -20,12 +21,10 @@ def audits_visible_to(*, user: Any) -> QuerySet[Audit]:
     if user.role == Role.PRACTITIONER:
         # A practitioner reads findings once submitted, never a draft.
         audits = audits.filter(status=AuditStatus.SUBMITTED)
-    # The blind rule of moderation, here so that no page, export or API can miss it: the
-    # two audits of a moderated case stay out of each other's auditor's reach until both
-    # are submitted (docs/moderation.md).
-    from qpa.assurance.selectors import blind_audit_ids
-
-    return audits.exclude(pk__in=blind_audit_ids(user=user))
+    # The blind rule of moderation (qpa.audits.blind), here so that no page, export or
+    # API can miss it: the two audits of a moderated case stay out of each other's
+    # auditor's reach until both are submitted (docs/moderation.md).
+    return audits_not_blind(audits, user=user)
 
 
 def inadequate_or_worse(audits: QuerySet[Audit]) -> QuerySet[Audit]:

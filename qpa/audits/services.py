@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
+from qpa.audits.blind import moderation_sides
 from qpa.audits.models import (
     Audit,
     AuditAlert,
@@ -372,7 +373,9 @@ def _team_manager(audit: Audit) -> User | None:
 
 def alert_recipients(audit: Audit) -> list[User]:
     """Who is alerted when an audit is inadequate or critical: the case's team manager
-    and the Heads of Service for the case's service area. Nobody else."""
+    and the Heads of Service for the case's service area. Nobody else, and never a side
+    of the audit's moderation until its ratings are agreed: the alert would tell them the
+    other side's rating (qpa.audits.blind)."""
     people: dict[int, User] = {}
     manager = _team_manager(audit)
     if manager is not None:
@@ -384,7 +387,8 @@ def alert_recipients(audit: Audit) -> list[User]:
         ).order_by("pk")
         for head in heads:
             people.setdefault(head.pk, head)
-    return list(people.values())
+    sides = moderation_sides(audit)
+    return [person for pk, person in people.items() if pk not in sides]
 
 
 def _alert(audit: Audit, submission: AuditChange, severity: Severity) -> int:

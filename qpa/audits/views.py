@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
-from qpa.assurance.selectors import audit_ratings_hidden_from, second_look_of
+from qpa.assurance.selectors import second_look_of
 from qpa.audits import services
+from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.forms import NOT_APPLICABLE, DomainForm, OverallForm, ReopenForm, ReplyForm
 from qpa.audits.imports import template_csv
 from qpa.audits.models import Audit, AuditReply, AuditStatus, Captured, DomainRating

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.db.models import Case, Count, F, QuerySet, When
 
+from qpa.audits.blind import withheld_from_figures
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
 
@@ -37,13 +38,16 @@ CountKey = tuple[int, date, int, int, int, str, int | None]
 
 def counted_audits() -> QuerySet[Audit]:
     """Audits that count in reports: submitted (in QPA or imported), with a date, and not
-    a moderator's second audit or a re-audit of one already counted."""
+    a moderator's second audit or a re-audit of one already counted. A first audit whose
+    moderation is still blind counts once the moderator's audit is submitted too, so that
+    no figure shows its ratings to the moderator meanwhile (qpa.audits.blind, decision
+    0106)."""
     return Audit.objects.filter(
         status=AuditStatus.SUBMITTED,
         audit_date__isnull=False,
         moderation_of__isnull=True,
         reaudit_of__isnull=True,
-    )
+    ).exclude(pk__in=withheld_from_figures())
 
 
 def effective_overall(audit: Audit) -> int | None:

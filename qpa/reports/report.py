@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qpa.actions.models import Action, ActionStatus
+from qpa.audits.blind import withheld_from_figures
 from qpa.audits.models import Audit
 from qpa.reports import disclosure
 from qpa.reports.counting import month_end, month_of
@@ -249,7 +250,10 @@ def action_figures(params: ReportParams, *, today: date | None = None) -> Action
     at its end (or today, if it has not ended)."""
     f = params.filters
     as_at = min(params.period_to, today or timezone.localdate())
-    actions = Action.objects.filter(audit__tool_version__tool=f.tool)
+    # Not the actions on an audit still blind to someone: an action tells its rating.
+    actions = Action.objects.filter(audit__tool_version__tool=f.tool).exclude(
+        audit__in=withheld_from_figures()
+    )
     if f.service_area:
         actions = actions.filter(audit__service_area=f.service_area)
     if f.team:

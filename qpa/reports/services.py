@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from qpa.accounts.models import User
+from qpa.audits.blind import counted_with
 from qpa.core.events import event_record
 from qpa.reports import benchmarking
 from qpa.reports.counting import counted_audits, counts_for_month, month_audits, month_of
@@ -27,6 +28,8 @@ def report_aggregates_refresh(*, audit_ids: Iterable[int]) -> int:
     were counted in before (a changed date, a reopened or deleted audit). Call it in the
     transaction that changed the audits. Returns the number of months recounted."""
     ids = sorted(set(audit_ids))
+    # A moderator's audit submitted or reopened starts or stops its first audit counting.
+    ids = sorted({*ids, *counted_with(ids)})
     months: set[tuple[int, date]] = set()
     with transaction.atomic():
         for start in range(0, len(ids), _CHUNK):

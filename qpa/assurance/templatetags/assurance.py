@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from qpa.assurance.selectors import audit_ratings_hidden_from
+from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import Audit
 
 register = template.Library()
