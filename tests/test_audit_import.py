@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ from qpa.audits.selectors import audits_visible_to
 from qpa.cases.case_lists import case_list_import
 from qpa.cases.imports import ImportFileError
 from qpa.cases.models import Case, CaseStatus
+from qpa.cases.selectors import cases_visible_to
 from qpa.organisation.models import Team
-from tests.factories import CaseFactory, UserFactory, area
+from tests.conftest import signed_in
+from tests.factories import CaseFactory, UserFactory, area, submitted_audit
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +67,8 @@ def test_past_audits_are_imported_and_count_like_audits_done_in_qpa(
     tmp_path: Path, cp_team: Team
 ) -> None:
     existing = CaseFactory(child_id="K1", team=cp_team)
-    known_auditor = UserFactory(first_name="Jo", last_name="Bloggs", role=Role.AUDITOR)
+    # An account with the auditor's name: never linked to the imported audit.
+    UserFactory(first_name="Jo", last_name="Bloggs", role=Role.AUDITOR)
     path = _write_csv(
         tmp_path / "audits.csv",
         [*FIXED_COLUMNS, *QOP],
@@ -86,7 +90,9 @@ def test_past_audits_are_imported_and_count_like_audits_done_in_qpa(
     }
     first = Audit.objects.get(case=existing)
     assert first.source == AuditSource.IMPORTED
-    assert first.auditor == known_auditor
+    # The auditor's name as written, never an account (decision 0107).
+    assert first.auditor is None and first.auditor_name == "Jo Bloggs"
+    assert first.auditor_display == "Jo Bloggs"
     assert first.overall_rating.label == "Inadequate"  # type: ignore[union-attr]
     ratings = {r.domain.name: r for r in first.domain_ratings.select_related("rating", "domain")}
     assert ratings["Key Decisions"].rating.label == "Inadequate"  # type: ignore[union-attr]
@@ -101,6 +107,38 @@ def test_past_audits_are_imported_and_count_like_audits_done_in_qpa(
     again = past_audits_import(acting_user=None, path=path)
     assert again.summary["duplicates_skipped"] == 2
     assert Audit.objects.count() == 2
+
+
+def test_importing_never_opens_a_case_to_the_account_its_auditor_is_named_after(
+    tmp_path: Path, cp_team: Team
+) -> None:
+    """ "Cases audited by me" would open an imported case, and every other audit of it, to
+    an account matched by name: the import records the name and links no account."""
+    jo = UserFactory(username="jo", first_name="Jo", last_name="Bloggs", role=Role.AUDITOR)
+    case = CaseFactory(child_id="K1", team=cp_team)
+    other = submitted_audit(case=case, audit_date=date(2026, 9, 1))
+    for auditor in ("Jo Bloggs", "jo"):
+        Audit.objects.filter(source=AuditSource.IMPORTED).delete()
+        rows = [_audit_row("K1", auditor=auditor)]
+        path = _write_csv(tmp_path / "audits.csv", [*FIXED_COLUMNS, *QOP], rows)
+        assert past_audits_import(acting_user=None, path=path).written
+        imported = Audit.objects.get(source=AuditSource.IMPORTED)
+        assert imported.auditor is None and imported.auditor_name == auditor
+        assert case not in cases_visible_to(user=jo)
+        assert not audits_visible_to(user=jo).filter(pk__in=[imported.pk, other.pk]).exists()
+        client = signed_in(jo)
+        assert client.get(f"/cases/{case.public_id}/").status_code == 404
+        assert client.get(f"/audits/{imported.public_id}/").status_code == 404
+        assert client.get(f"/audits/{other.public_id}/").status_code == 404
+
+
+def test_a_name_longer_than_the_field_is_an_error_on_its_row(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path / "audits.csv", [*FIXED_COLUMNS, *QOP], [_audit_row("K1", auditor="J" * 161)]
+    )
+    outcome = past_audits_import(acting_user=None, path=path)
+    assert not outcome.written
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "Auditor")]
 
 
 def test_unknown_tools_domains_and_ratings_are_errors_on_their_row(tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 """Imports the audits a council already did in spreadsheets, so they count in every
-report like audits done in QPA. Format: docs/import-formats.md."""
+report like audits done in QPA. Format: docs/import-formats.md.
+
+The Auditor column is recorded as text (`Audit.auditor_name`) and never matched to an
+account: an account linked to an audit would see the case ("cases audited by me") and
+every other audit of it, so importing a file would widen a remit (decision 0107)."""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ FIXED_COLUMNS = [
     "Overall rating",
 ]
 NOT_APPLICABLE = {"n/a", "na", "not applicable"}
+MAX_AUDITOR_NAME = Audit._meta.get_field("auditor_name").max_length or 160
 
 
 def template_csv(tool: AuditTool) -> str:
@@ -72,7 +77,6 @@ class _Row:
     child_id: str
     area: ServiceArea | None
     team: Team | None
-    auditor: User | None
     auditor_name: str
     audit_date: date
     version: ToolVersion
@@ -84,11 +88,6 @@ class _Lookups:
     def __init__(self) -> None:
         self.areas = {name_key(a.name): a for a in ServiceArea.objects.all()}
         self.teams = {name_key(t.name): t for t in Team.objects.all()}
-        self.users: dict[str, User] = {}
-        for user in User.objects.all():
-            self.users.setdefault(name_key(user.username), user)
-            if user.get_full_name():
-                self.users.setdefault(name_key(user.get_full_name()), user)
         self.tools: dict[str, _ToolInfo] = {}
         for tool in AuditTool.objects.select_related("scale"):
             versions = []
@@ -134,6 +133,8 @@ def _parse_row(
     auditor_name = _text(row.get("Auditor"))
     if not auditor_name:
         err("Auditor", "The auditor is blank.")
+    elif len(auditor_name) > MAX_AUDITOR_NAME:
+        err("Auditor", f"The auditor's name is longer than {MAX_AUDITOR_NAME} characters.")
     audit_date: date | None = None
     try:
         audit_date = annex_a.parse_date(row.get("Audit date"))
@@ -188,15 +189,13 @@ def _parse_row(
         rated.append((domain, rating, False))
     if errors or audit_date is None:
         return None, errors
-    user = look.users.get(name_key(auditor_name))
     return (
         _Row(
             number=number,
             child_id=child_id,
             area=area,
             team=team,
-            auditor=user,
-            auditor_name="" if user else auditor_name,
+            auditor_name=auditor_name,
             audit_date=audit_date,
             version=version,
             overall=overall,
@@ -290,7 +289,7 @@ def _write(*, acting_user: User | None, rows: list[_Row]) -> dict[str, Any]:
             audit = Audit.objects.create(
                 case=case,
                 tool_version=row.version,
-                auditor=row.auditor,
+                auditor=None,
                 auditor_name=row.auditor_name,
                 status=AuditStatus.SUBMITTED,
                 source=AuditSource.IMPORTED,

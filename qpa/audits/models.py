@@ -53,7 +53,7 @@ class Audit(BaseModel):
         on_delete=models.PROTECT,
         related_name="audits",
     )
-    # Imported audits may name an auditor who is not a user.
+    # An imported audit's auditor, as the file names them: never linked to an account.
     auditor_name = models.CharField(max_length=160, blank=True)
     status = models.CharField(max_length=12, choices=AuditStatus.choices, default=AuditStatus.DRAFT)
     source = models.CharField(max_length=12, choices=AuditSource.choices, default=AuditSource.QPA)
@@ -103,6 +103,14 @@ class Audit(BaseModel):
         # A submitted audit has an overall rating unless its tool version makes it
         # optional (ToolVersion.overall_rating_optional): audit_problems checks it, since
         # a check constraint cannot look at the version.
+        constraints = [
+            # An imported audit names its auditor as text and links no account, which
+            # would open the case to it ("cases audited by me"): decision 0107.
+            models.CheckConstraint(
+                condition=~models.Q(source="imported") | models.Q(auditor__isnull=True),
+                name="imported_audit_links_no_account",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Audit of {self.case} ({self.get_status_display()})"
