@@ -17,22 +17,18 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bench.annex_a_workbook import write_annex_a
-from qpa.cases.annex_a import (
-    LIST_SPECS,
-    AnnexAFileError,
-    AnnexAReader,
-    AnnexRow,
+from qpa.cases.tabular.cleaning import (
     clean_text,
     excel_serial,
-    identify_list,
-    normalise_header,
-    open_workbook_safely,
     parse_date,
     parse_yes_no,
-    read_annex_a,
-    sheets_found,
     strip_code,
 )
+from qpa.cases.tabular.errors import FileRefused as AnnexAFileError
+from qpa.cases.tabular.files import open_workbook_safely
+from qpa.cases.tabular.headers import identify_list, normalise_header
+from qpa.cases.tabular.lists import LIST_SPECS
+from qpa.cases.tabular.readers import AnnexAReader, AnnexRow, read_annex_a, sheets_found
 
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age"]
 L6 = [

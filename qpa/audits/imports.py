@@ -17,11 +17,13 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditSource, AuditStatus, DomainRating
-from qpa.cases import annex_a
-from qpa.cases.imports import ImportFileError, ImportOutcome, Progress, RowError
+from qpa.cases.imports import ImportFileError, ImportOutcome
 from qpa.cases.models import Case, CaseStatus
 from qpa.cases.population import name_key
-from qpa.cases.tables import TableError, read_table
+from qpa.cases.tabular.cleaning import parse_date
+from qpa.cases.tabular.errors import FileRefused, RowError
+from qpa.cases.tabular.progress import Progress
+from qpa.cases.tabular.readers import read_table
 from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
 from qpa.reports.services import report_aggregates_refresh
@@ -137,7 +139,7 @@ def _parse_row(
         err("Auditor", f"The auditor's name is longer than {MAX_AUDITOR_NAME} characters.")
     audit_date: date | None = None
     try:
-        audit_date = annex_a.parse_date(row.get("Audit date"))
+        audit_date = parse_date(row.get("Audit date"))
     except ValueError as error:
         err("Audit date", str(error))
     if audit_date is None and not any(e.column == "Audit date" for e in errors):
@@ -216,7 +218,7 @@ def past_audits_import(
     outcome = ImportOutcome()
     try:
         table = read_table(path)
-    except TableError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
     absent = [c for c in FIXED_COLUMNS if c not in table.headers]
     if absent:
@@ -242,7 +244,7 @@ def past_audits_import(
             outcome.errors.extend(errors)
             if parsed:
                 rows.append(parsed)
-    except annex_a.AnnexAFileError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
     if outcome.rows == 0:
         raise ImportFileError("The file has a header row but no audits.")

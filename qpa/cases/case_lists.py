@@ -17,17 +17,17 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from qpa.accounts.models import User
-from qpa.cases import annex_a
 from qpa.cases.imports import (
     ImportFileError,
     ImportOutcome,
-    Progress,
-    RowError,
     import_run_create,
 )
 from qpa.cases.models import CaseListMapping, ImportKind, ImportRun, ImportStatus
 from qpa.cases.population import ChildRecord, snapshot_apply
-from qpa.cases.tables import TableError, read_table
+from qpa.cases.tabular.cleaning import parse_date
+from qpa.cases.tabular.errors import FileRefused, RowError
+from qpa.cases.tabular.progress import Progress
+from qpa.cases.tabular.readers import read_table
 
 # QPA field -> (label for the mapping page, required, kind)
 CASE_LIST_FIELDS: dict[str, tuple[str, bool, str]] = {
@@ -122,7 +122,7 @@ def case_list_upload_create(
 def headers_of(path: Path) -> list[str]:
     try:
         return read_table(path).headers
-    except TableError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
 
 
@@ -149,7 +149,7 @@ def _value(kind: str, raw: object) -> Any:
     if raw is None or raw == "":
         return None
     if kind == "date":
-        return annex_a.parse_date(raw)
+        return parse_date(raw)
     if kind == "status":
         word = str(raw).strip().casefold()
         if word in OPEN_WORDS:
@@ -177,7 +177,7 @@ def case_list_import(
     outcome = ImportOutcome()
     try:
         table = read_table(path)
-    except TableError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
     missing = [h for h in columns.values() if h and h not in table.headers]
     if "child_id" not in columns or missing:
@@ -234,7 +234,7 @@ def case_list_import(
                 for k, v in values.items()
                 if v is not None and k != "child_id"
             }
-    except annex_a.AnnexAFileError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
     if outcome.rows == 0:
         raise ImportFileError("The file has a header row but no cases.")

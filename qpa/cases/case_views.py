@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from qpa.accounts.permissions import Permission, acting_user, permission_required
-from qpa.cases.annex_a import strip_code
 from qpa.cases.facts import case_facts
 from qpa.cases.history import case_history
 from qpa.cases.listing import CASES_PER_PAGE, CaseFilterForm
 from qpa.cases.models import Case
 from qpa.cases.selectors import cases_visible_to
+from qpa.cases.tabular.cleaning import strip_code
 from qpa.cases.timescales import long_date
 from qpa.core.events import record_view
 

@@ -2,7 +2,7 @@
 
 `case_facts(case, today=...)` reads the case's own fields and the Annex A columns kept in
 `Case.attributes` (one dict per list, keyed "list_<n>", with the column keys of
-`qpa.cases.annex_a.LIST_SPECS`) into groups of labelled facts, and computes the
+`qpa.cases.tabular.lists.LIST_SPECS`) into groups of labelled facts, and computes the
 timescale flags of `qpa.cases.timescales`. Never the date of birth (the age instead),
 never a name, an ethnicity or a postcode.
 
@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from qpa.cases.annex_a import LIST_SPEC_BY_NUMBER, strip_code
 from qpa.cases.models import Case
+from qpa.cases.tabular.cleaning import strip_code
+from qpa.cases.tabular.lists import LIST_SPEC_BY_NUMBER
 from qpa.cases.timescales import (
     ASSESSMENT,
     CARE,

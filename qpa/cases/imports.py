@@ -24,15 +24,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from qpa.accounts.models import User
-from qpa.cases import annex_a
 from qpa.cases.models import ImportKind, ImportRun, ImportStatus
 from qpa.cases.population import ChildRecord, merge_annex_row, name_key, snapshot_apply
+from qpa.cases.tabular.errors import FileRefused, RowError
+from qpa.cases.tabular.files import open_workbook_safely
+from qpa.cases.tabular.progress import Progress
+from qpa.cases.tabular.readers import read_annex_a
 from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 MAX_UPLOAD_BYTES = 200 * 2**20
 PROGRESS_EVERY_ROWS = 2000
 # How long `qpa worker` holds a running import without a sign of progress before another
@@ -41,14 +43,6 @@ IMPORT_LEASE = timedelta(minutes=10)
 IMPORT_MAX_ATTEMPTS = 3
 # The lists that hold open cases; the front-door and adoption lists are not read.
 POPULATION_LISTS = frozenset({6, 7, 8, 9})
-
-
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -164,8 +158,8 @@ def annex_a_records(path: Path, *, on_progress: Progress | None = None) -> ReadR
     """Reads the workbook into one record per child, with every row's problems."""
     result = ReadResult(records={}, errors=[], rows=0, untouched=set())
     try:
-        annex_a.open_workbook_safely(path)
-        for row in annex_a.read_annex_a(path, on_progress=on_progress, lists=POPULATION_LISTS):
+        open_workbook_safely(path)
+        for row in read_annex_a(path, on_progress=on_progress, lists=POPULATION_LISTS):
             result.rows += 1
             child_id = row.values.get("child_id")
             if not child_id:
@@ -183,7 +177,7 @@ def annex_a_records(path: Path, *, on_progress: Progress | None = None) -> ReadR
             if record is None:
                 record = result.records[str(child_id)] = ChildRecord(child_id=str(child_id))
             merge_annex_row(record, row.list_number, row.values)
-    except annex_a.AnnexAFileError as error:
+    except FileRefused as error:
         raise ImportFileError(str(error)) from error
     if result.rows == 0:
         raise ImportFileError(
