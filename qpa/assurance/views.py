@@ -235,7 +235,7 @@ def reaudit_quarter(request: HttpRequest, quarter: str) -> HttpResponse:
             messages.success(
                 request,
                 f"The summary of {draw.quarter} is sent to {sent} "
-                f"director{'s' if sent != 1 else ''}, with today's figures.",
+                f"director{'s' if sent != 1 else ''}, with today’s figures.",
             )
         else:
             messages.success(request, f"The summary of {draw.quarter} was sent already.")
