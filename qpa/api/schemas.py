@@ -1,15 +1,28 @@
-"""What the API reads and writes. Identifiers are the objects' public UUIDs."""
+"""What the API reads and writes. Identifiers are the objects' public UUIDs.
+
+Every answer is one of these schemas, built from the objects the endpoints read
+(`Schema.from_orm`; `resolve_<field>` says where a field comes from), never a dict
+beside them, so the OpenAPI schema, and every client generated from it, types each
+answer as it is."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict
 
+from qpa.actions.models import Action
+from qpa.assurance.models import Moderation, ReAudit
+from qpa.assurance.services import ComparisonRow, reaudit_comparison
+from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.audits.services import MAX_TEXT
+from qpa.cases.models import Case
+from qpa.cycles.models import Allocation, Cycle
+from qpa.tools.models import Domain
 
 Captured = Literal["", "yes", "partly", "no"]
 # Version numbers (and the next one) and pages fit the database's integer columns.
@@ -33,17 +46,35 @@ class Problem(Schema):
     detail: str
 
 
-class CaseOut(Schema):
+class Public(Schema):
+    """An object named by its public UUID, as in the web addresses."""
+
     id: UUID
+
+    @staticmethod
+    def resolve_id(obj: Any) -> UUID:
+        public_id: UUID = obj.public_id
+        return public_id
+
+
+class CaseOut(Public):
     child_id: str
     status: str
     service_area: str | None = Field(description="The service area's slug.")
-    team: str | None
+    team: str | None = Field(description="The team's name.")
     opened_on: date | None
     closed_on: date | None
     cin_start_date: date | None
     cp_plan_start_date: date | None
     looked_after_start_date: date | None
+
+    @staticmethod
+    def resolve_service_area(case: Case) -> str | None:
+        return case.service_area.slug if case.service_area else None
+
+    @staticmethod
+    def resolve_team(case: Case) -> str | None:
+        return case.team.name if case.team else None
 
 
 class CasePage(Schema):
@@ -53,8 +84,7 @@ class CasePage(Schema):
     results: list[CaseOut]
 
 
-class CycleOut(Schema):
-    id: UUID
+class CycleOut(Public):
     name: str
     kind: str
     month: date | None
@@ -64,6 +94,10 @@ class CycleOut(Schema):
     due_date: date
     drawn_at: datetime | None
 
+    @staticmethod
+    def resolve_tool(cycle: Cycle) -> str:
+        return cycle.tool.slug
+
 
 class CyclePage(Schema):
     count: int
@@ -72,15 +106,37 @@ class CyclePage(Schema):
     results: list[CycleOut]
 
 
-class AllocationOut(Schema):
-    id: UUID
+class AllocationOut(Public):
     cycle: UUID
     case: UUID
     child_id: str
     auditor: str = Field(description="The auditor's username.")
     due_date: date
     status: str
-    audit: UUID | None
+    audit: UUID | None = Field(description="The audit started from it; null until started.")
+
+    @staticmethod
+    def resolve_cycle(allocation: Allocation) -> UUID:
+        return allocation.sampled_case.cycle.public_id
+
+    @staticmethod
+    def resolve_case(allocation: Allocation) -> UUID:
+        return allocation.sampled_case.case.public_id
+
+    @staticmethod
+    def resolve_child_id(allocation: Allocation) -> str:
+        return allocation.sampled_case.case.child_id
+
+    @staticmethod
+    def resolve_auditor(allocation: Allocation) -> str:
+        return allocation.auditor.username
+
+    @staticmethod
+    def resolve_audit(allocation: Allocation) -> UUID | None:
+        # Annotated by the query that read the allocations (qpa.api.endpoints), so a page
+        # of allocations costs no query per row.
+        audit: UUID | None = allocation.audit_public_id  # type: ignore[attr-defined]
+        return audit
 
 
 class AllocationPage(Schema):
@@ -90,8 +146,7 @@ class AllocationPage(Schema):
     results: list[AllocationOut]
 
 
-class AuditSummary(Schema):
-    id: UUID
+class AuditSummary(Public):
     case: UUID
     child_id: str
     status: str
@@ -105,6 +160,44 @@ class AuditSummary(Schema):
     version: int
     allocation: UUID | None
 
+    @staticmethod
+    def resolve_case(audit: Audit) -> UUID:
+        return audit.case.public_id
+
+    @staticmethod
+    def resolve_child_id(audit: Audit) -> str:
+        return audit.case.child_id
+
+    @staticmethod
+    def resolve_tool(audit: Audit) -> str:
+        return audit.tool_version.tool.slug
+
+    @staticmethod
+    def resolve_tool_version(audit: Audit) -> int:
+        return audit.tool_version.number
+
+    @staticmethod
+    def resolve_auditor(audit: Audit) -> str:
+        return audit.auditor_display
+
+    @staticmethod
+    def resolve_overall_rating(audit: Audit) -> str | None:
+        return audit.overall_rating.label if audit.overall_rating else None
+
+    @staticmethod
+    def resolve_allocation(audit: Audit) -> UUID | None:
+        return audit.allocation.public_id if audit.allocation else None
+
+
+@dataclass(frozen=True)
+class DomainAnswer:
+    """One domain of an audit as the API shows it: the tool's domain, in the tool's
+    order from 1, and the audit's answer to it if there is one."""
+
+    position: int
+    domain: Domain
+    answer: DomainRating | None
+
 
 class DomainOut(Schema):
     position: int
@@ -114,6 +207,31 @@ class DomainOut(Schema):
     evidence: str
     strengths: str
     improvements: str
+
+    @staticmethod
+    def resolve_name(row: DomainAnswer) -> str:
+        return row.domain.name
+
+    @staticmethod
+    def resolve_rating(row: DomainAnswer) -> str | None:
+        rating = row.answer.rating if row.answer else None
+        return rating.label if rating else None
+
+    @staticmethod
+    def resolve_not_applicable(row: DomainAnswer) -> bool:
+        return bool(row.answer and row.answer.not_applicable)
+
+    @staticmethod
+    def resolve_evidence(row: DomainAnswer) -> str:
+        return row.answer.evidence if row.answer else ""
+
+    @staticmethod
+    def resolve_strengths(row: DomainAnswer) -> str:
+        return row.answer.strengths if row.answer else ""
+
+    @staticmethod
+    def resolve_improvements(row: DomainAnswer) -> str:
+        return row.answer.improvements if row.answer else ""
 
 
 class AuditOut(AuditSummary):
@@ -126,6 +244,15 @@ class AuditOut(AuditSummary):
     child_safe: str
     child_safe_reason: str
     domains: list[DomainOut]
+
+    @staticmethod
+    def resolve_domains(audit: Audit) -> list[DomainAnswer]:
+        # `.all()`, so that the prefetched domains and answers (qpa.api.endpoints) serve.
+        answers = {answer.domain_id: answer for answer in audit.domain_ratings.all()}
+        return [
+            DomainAnswer(position, domain, answers.get(domain.pk))
+            for position, domain in enumerate(audit.tool_version.domains.all(), start=1)
+        ]
 
 
 class AuditPage(Schema):
@@ -183,16 +310,27 @@ class SubmitIn(Schema):
     token: UUID = Field(description="A fresh UUID per submission: resending it submits once.")
 
 
-class ActionOut(Schema):
-    id: UUID
+class ActionOut(Public):
     audit: UUID
     child_id: str
     description: str
-    owner: str
+    owner: str = Field(description="The owner's username.")
     due_date: date
     status: str
     evidence: str
     completed_at: datetime | None
+
+    @staticmethod
+    def resolve_audit(action: Action) -> UUID:
+        return action.audit.public_id
+
+    @staticmethod
+    def resolve_child_id(action: Action) -> str:
+        return action.audit.case.child_id
+
+    @staticmethod
+    def resolve_owner(action: Action) -> str:
+        return action.owner.username
 
 
 class ActionPage(Schema):
@@ -213,9 +351,20 @@ class ComparisonOut(Schema):
     reaudit: str | None
     outcome: str = Field(description="Improved, Unchanged, Declined or Not comparable")
 
+    @staticmethod
+    def resolve_domain(row: ComparisonRow) -> str:
+        return row.name
 
-class ReAuditOut(Schema):
-    id: UUID
+    @staticmethod
+    def resolve_original(row: ComparisonRow) -> str | None:
+        return row.before.label if row.before else None
+
+    @staticmethod
+    def resolve_reaudit(row: ComparisonRow) -> str | None:
+        return row.after.label if row.after else None
+
+
+class ReAuditOut(Public):
     quarter: str
     original_audit: UUID
     reaudit_audit: UUID
@@ -227,6 +376,41 @@ class ReAuditOut(Schema):
         description="Domain by domain, once the re-audit is submitted; empty before."
     )
 
+    @staticmethod
+    def resolve_quarter(reaudit: ReAudit) -> str:
+        return reaudit.draw.quarter
+
+    @staticmethod
+    def resolve_original_audit(reaudit: ReAudit) -> UUID:
+        return reaudit.original.public_id
+
+    @staticmethod
+    def resolve_reaudit_audit(reaudit: ReAudit) -> UUID:
+        return reaudit.reaudit.public_id
+
+    @staticmethod
+    def resolve_child_id(reaudit: ReAudit) -> str:
+        return reaudit.original.case.child_id
+
+    @staticmethod
+    def resolve_auditor(reaudit: ReAudit) -> str:
+        return str(reaudit.auditor)
+
+    @staticmethod
+    def resolve_status(reaudit: ReAudit) -> str:
+        return reaudit.reaudit.status
+
+    @staticmethod
+    def resolve_comparison(reaudit: ReAudit, context: Any) -> list[ComparisonRow]:
+        # A page's comparisons are read together (`comparisons` in the validation
+        # context, qpa.api.endpoints); alone, the re-audit's own.
+        if reaudit.reaudit.status != AuditStatus.SUBMITTED:
+            return []
+        read: dict[int, list[ComparisonRow]] | None = (context or {}).get("comparisons")
+        if read is None:
+            return reaudit_comparison(reaudit)
+        return read[reaudit.pk]
+
 
 class ReAuditPage(Schema):
     count: int
@@ -235,8 +419,7 @@ class ReAuditPage(Schema):
     results: list[ReAuditOut]
 
 
-class ModerationOut(Schema):
-    id: UUID
+class ModerationOut(Public):
     cycle: UUID
     child_id: str
     moderator: str
@@ -248,9 +431,153 @@ class ModerationOut(Schema):
     )
     agreed_at: datetime | None
 
+    @staticmethod
+    def resolve_cycle(moderation: Moderation) -> UUID:
+        return moderation.draw.cycle.public_id
+
+    @staticmethod
+    def resolve_child_id(moderation: Moderation) -> str:
+        return moderation.allocation.sampled_case.case.child_id
+
+    @staticmethod
+    def resolve_moderator(moderation: Moderation) -> str:
+        return str(moderation.moderator)
+
+    # The blind rule: an audit the reader may not reach yet is not even named. The query
+    # that read the moderations (qpa.api.endpoints) annotates each with the public ids of
+    # its two audits as far as the reader may open them, null otherwise.
+    @staticmethod
+    def resolve_first_audit(moderation: Moderation) -> UUID | None:
+        shown: UUID | None = moderation.first_audit_shown  # type: ignore[attr-defined]
+        return shown
+
+    @staticmethod
+    def resolve_moderation_audit(moderation: Moderation) -> UUID | None:
+        shown: UUID | None = moderation.moderation_audit_shown  # type: ignore[attr-defined]
+        return shown
+
 
 class ModerationPage(Schema):
     count: int
     page: int
     page_size: int
     results: list[ModerationOut]
+
+
+# --- The report summary (docs/reports.md, "The JSON contract") -----------------------
+# `qpa.reports.summary.report_summary` builds the document; these classes type it for the
+# OpenAPI schema and the clients generated from it, field for field. A figure that small-
+# number suppression hides is null. `ci95` members are there only with intervals=true
+# (the operation leaves unset members out, so the document is unchanged).
+
+Count = Annotated[int | None, Field(ge=0, description="Null when suppressed.")]
+Percent = Annotated[
+    float | None, Field(description="One decimal, halves rounded up; null when suppressed.")
+]
+Interval = Annotated[
+    list[float] | None,
+    Field(
+        min_length=2,
+        max_length=2,
+        description="With intervals=true only: the 95% Wilson score interval [low, high], "
+        "in percent; null when suppressed.",
+    ),
+]
+
+
+class ReportFilters(Schema):
+    service_area: str | None = Field(description="The service area's name; null: every one.")
+    team: str | None = Field(description="The team's name; null: every one.")
+    cycle: UUID | None = Field(description="The cycle's id; null: every cycle and none.")
+    cycle_name: str | None
+
+
+class ReportPeriod(Schema):
+    from_: date = Field(alias="from", description="The first day of the first month.")
+    to: date = Field(description="The last day of the last month.")
+
+
+class ServiceAreaCount(Schema):
+    service_area: str = Field(description='A service area\'s name, or "Not recorded".')
+    count: Count
+
+
+class RatingFigures(Schema):
+    rating: str
+    code: str
+    count: Count
+    percent: Percent
+    ci95: Interval = None
+
+
+class VoiceFigures(Schema):
+    evident: Count = Field(description="Audits where the theme is evident.")
+    n: Count = Field(description="Audits that answered the theme's questions.")
+    percent: Percent
+
+
+class ChildAndFamily(Schema):
+    """The child's voice and the family's view: one member per theme."""
+
+    model_config = ConfigDict(extra="allow")
+
+    child_lived_experience: VoiceFigures
+    family_view: VoiceFigures
+
+
+class DomainFigures(Schema):
+    domain: str
+    rated: Count
+    not_applicable: Count
+    ratings: list[RatingFigures] = Field(description="As overall, percent of rated.")
+    good_or_better: Count
+    good_or_better_percent: Percent
+    inadequate_or_worse: Count
+    inadequate_or_worse_percent: Percent
+    good_or_better_ci95: Interval = None
+    inadequate_or_worse_ci95: Interval = None
+
+
+class MonthFigures(Schema):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM.")
+    audits: Count
+    ratings: list[RatingFigures] = Field(description="As overall, percent of the month's audits.")
+
+
+class RatingKey(Schema):
+    code: str
+    rating: str
+    good_or_better: bool
+    inadequate_or_worse: bool
+
+
+class Suppression(Schema):
+    applied: bool
+    threshold: int
+    too_few: bool = Field(description="From 1 to threshold - 1 audits: no figure is shown.")
+    unsuppressed_refused: bool = Field(
+        description="Figures in full were asked for by a reader who may not see them."
+    )
+
+
+class ReportSummary(Schema):
+    """The report's figures: the JSON contract of docs/reports.md."""
+
+    tool: str
+    tool_kind: str = Field(description="standard or themed.")
+    scale: str
+    filters: ReportFilters
+    period: ReportPeriod
+    audits_completed: Count
+    by_service_area: list[ServiceAreaCount]
+    overall: list[RatingFigures] = Field(description="In scale order, best first.")
+    not_comparable: Count
+    no_overall_rating: Count
+    safeguarding_concerns: Count
+    child_and_family: ChildAndFamily
+    domains: list[DomainFigures]
+    areas_of_good_practice: list[str]
+    areas_of_poor_practice: list[str]
+    by_month: list[MonthFigures]
+    ratings_key: list[RatingKey]
+    suppression: Suppression
