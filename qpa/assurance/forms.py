@@ -69,10 +69,6 @@ class ReAuditDrawForm(GovukForm):
         return cleaned
 
 
-class MessageForm(GovukForm):
-    """No fields: carries a service's refusal to the page's error summary."""
-
-
 class SummarySendForm(GovukForm):
     """The send button's one-time token: a double click sends the summary once."""
 

@@ -18,13 +18,7 @@ from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.assurance import services
 from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
-from qpa.assurance.forms import (
-    AgreeForm,
-    MessageForm,
-    ModerationDrawForm,
-    ReAuditDrawForm,
-    SummarySendForm,
-)
+from qpa.assurance.forms import AgreeForm, ModerationDrawForm, ReAuditDrawForm, SummarySendForm
 from qpa.assurance.models import Moderation, SummaryOccasion
 from qpa.assurance.selectors import (
     ASSURANCE_MANAGERS,
@@ -36,7 +30,7 @@ from qpa.assurance.selectors import (
 from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import AuditStatus
 from qpa.core.events import record_view
-from qpa.core.forms import add_validation_error
+from qpa.core.forms import GovukForm, add_validation_error
 from qpa.cycles.models import Cycle, CycleStatus
 from qpa.cycles.sampling import new_seed
 
@@ -89,6 +83,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 DRAW_SESSION = "assurance:reaudit-draw"
+
+
+class _MessageForm(GovukForm):
+    """No fields: carries a service's refusal to the page's error summary."""
 
 
 def _draw_answers(form: ReAuditDrawForm, seed: str) -> dict[str, Any]:
@@ -170,7 +168,7 @@ def reaudit_draw_check(request: HttpRequest) -> HttpResponse:
     answers = request.session.get(DRAW_SESSION)
     if not answers:
         return redirect("assurance:reaudit-list")
-    form = MessageForm({})
+    form = _MessageForm({})
     form.is_valid()
     try:
         plan = _plan_for(answers)
