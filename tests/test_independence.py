@@ -5,7 +5,6 @@ and moderations for the demo council, checked allocation by allocation."""
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -343,7 +342,6 @@ def test_a_moderator_never_reaudits_the_case(world: World) -> None:
 def test_a_year_of_cycles_reaudits_and_moderations_keeps_every_rule() -> None:
     today = timezone.localdate()
     build_demo(today=today)
-    started = time.monotonic()
     lead = User.objects.get(username="assistant.director")
     admin = User.objects.get(username="admin")
     auditors = {
@@ -401,4 +399,3 @@ def test_a_year_of_cycles_reaudits_and_moderations_keeps_every_rule() -> None:
     assert ReAudit.objects.count() >= 20
     assert reallocated == 24 and hand_picked == 12
     assert independence_broken() == []
-    assert time.monotonic() - started < 60
