@@ -21,10 +21,10 @@ from qpa.assurance import services
 from qpa.assurance.models import ReAudit, ReAuditDraw, ReAuditSummarySend
 from qpa.audits.models import Audit
 from qpa.notifications.models import Notification
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import UserFactory, area, submitted_audit
-from tests.test_audit_form import completed, submit
+from tests.support.audits import completed, submit
+from tests.support.factories import UserFactory, area, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 # Early in the fourth quarter of 2026: the third has ended and can be drawn.
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -182,7 +182,9 @@ def test_the_answers_can_be_changed_from_the_check_page(world: World, holly: Use
     client = signed_in(world.lead)
     _prepare(client, capacity="3")
     page = client.get(CHECK).content.decode()
-    assert page.count("?change=1#id_") == 3
+    # One distinct "Change" link per answer, each to its own field.
+    for field in ("quarter", "share_percent", "capacity"):
+        assert f'?change=1#id_{field}">Change<span class="govuk-visually-hidden">' in page
     form = client.get(LIST + "?change=1").content.decode()
     assert 'name="capacity" value="3"' in form
 
