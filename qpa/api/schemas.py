@@ -560,6 +560,169 @@ class Suppression(Schema):
     )
 
 
+# --- The members a report adds when asked for ------------------------------------------
+
+Difference = Annotated[
+    float | None,
+    Field(
+        description="This report's percentage minus the comparison period's, in percentage "
+        "points; null when either is hidden."
+    ),
+]
+
+
+class ComparedFigures(Schema):
+    rated: Count
+    good_or_better: Count
+    good_or_better_percent: Percent
+    good_or_better_difference: Difference
+    inadequate_or_worse: Count
+    inadequate_or_worse_percent: Percent
+    inadequate_or_worse_difference: Difference
+
+
+class ComparedDomain(Schema):
+    domain: str
+    rated: Count
+    good_or_better: Count
+    good_or_better_percent: Percent
+    good_or_better_difference: Difference
+    inadequate_or_worse: Count
+    inadequate_or_worse_percent: Percent
+    inadequate_or_worse_difference: Difference
+
+
+class PeriodComparison(Schema):
+    """compare_from and compare_to: the earlier period's figures under the same filters."""
+
+    period: ReportPeriod
+    audits_completed: Count
+    overall: ComparedFigures = Field(
+        description="The overall ratings good or better and inadequate or worse, of the "
+        "audits with an overall rating."
+    )
+    domains: list[ComparedDomain]
+
+
+class Funnel(Schema):
+    position: str = Field(description='Against the control limits: "within the limits", ...')
+    limits_95: list[float] = Field(min_length=2, max_length=2, description="In percent.")
+    limits_998: list[float] = Field(min_length=2, max_length=2, description="In percent.")
+
+
+class TeamFigures(Schema):
+    team: str
+    service_area: str
+    audits: Count
+    good_or_better: Count
+    good_or_better_percent: Percent
+    inadequate_or_worse: Count
+    inadequate_or_worse_percent: Percent
+    funnel: Funnel | None = Field(description="Null for a team not on the funnel plot.")
+
+
+class TeamsTable(Schema):
+    """teams=true: every team of the scope side by side, with the funnel plot's verdict."""
+
+    scope: str = Field(description="The service area's name, or the whole service.")
+    audits: Count
+    good_or_better: Count
+    good_or_better_percent: Percent
+    inadequate_or_worse: Count
+    inadequate_or_worse_percent: Percent
+    teams: list[TeamFigures]
+    suppression: Suppression
+
+
+class ReAuditQuarter(Schema):
+    quarter: str = Field(description="2026-Q3.")
+    drawn: Count
+    completed: Count
+    improved: Count
+    unchanged: Count
+    declined: Count
+    cleared: Count
+    actions: Count
+    actions_completed: Count
+
+
+Kappa = Annotated[float | None, Field(description="Null when not measured, or not defined.")]
+KappaInterval = Annotated[
+    list[float] | None,
+    Field(min_length=2, max_length=2, description="Its 95% interval [low, high]."),
+]
+
+
+class PairFigures(Schema):
+    """One group of pairs of first and moderation audits."""
+
+    pairs: Count
+    same: Count
+    measured: bool = Field(description="False under five pairs: no statistic is shown.")
+    exact_percent: Percent
+    linear_kappa: Kappa
+    linear_kappa_ci95: KappaInterval
+    quadratic_kappa: Kappa
+    quadratic_kappa_ci95: KappaInterval
+
+
+class DomainPairs(Schema):
+    domain: str
+    pairs: Count
+    same: Count
+    measured: bool
+    exact_percent: Percent
+    linear_kappa: Kappa
+    linear_kappa_ci95: KappaInterval
+    quadratic_kappa: Kappa
+    quadratic_kappa_ci95: KappaInterval
+
+
+class CyclePairs(Schema):
+    cycle: str
+    pairs: Count
+    same: Count
+    measured: bool
+    exact_percent: Percent
+    linear_kappa: Kappa
+    linear_kappa_ci95: KappaInterval
+    quadratic_kappa: Kappa
+    quadratic_kappa_ci95: KappaInterval
+
+
+class AgreementFigures(Schema):
+    moderated: Count
+    agreed: Count
+    changed: Count
+    changed_measured: bool
+    changed_percent: Percent
+    overall_grade: PairFigures
+    all_domains: PairFigures
+    by_domain: list[DomainPairs]
+    by_cycle: list[CyclePairs]
+
+
+class QualityFigures(Schema):
+    due: Count
+    on_time: Count
+    on_time_percent: Percent
+    open_actions: Count
+    overdue_actions: Count
+    voice_recorded: Count
+    voice_captured: Count
+    voice_percent: Percent
+
+
+class ProcessFigures(Schema):
+    """assurance=true: re-audit outcomes, agreement between auditors, audit quality."""
+
+    period: ReportPeriod
+    reaudits: list[ReAuditQuarter]
+    agreement: AgreementFigures
+    quality: QualityFigures
+    suppression: Suppression
+
+
 class ReportSummary(Schema):
     """The report's figures: the JSON contract of docs/reports.md."""
 
@@ -581,3 +744,10 @@ class ReportSummary(Schema):
     by_month: list[MonthFigures]
     ratings_key: list[RatingKey]
     suppression: Suppression
+    # Only when asked for (compare_from and compare_to, teams, assurance): each member is
+    # suppressed by the same rule; docs/reports.md gives its fields.
+    comparison: PeriodComparison | None = Field(None, description="Another period's figures.")
+    teams: TeamsTable | None = Field(None, description="The teams side by side.")
+    assurance: ProcessFigures | None = Field(
+        None, description="Re-audit outcomes, agreement between auditors, audit quality."
+    )
