@@ -63,7 +63,9 @@ def test_a_head_of_service_plans_an_action_and_its_owner_is_told(
         {
             "description": "Visit the child and see them alone.",
             "owner": str(world.amy.pk),
-            "due_date": due.strftime("%d/%m/%Y"),
+            "due_date-day": str(due.day),
+            "due_date-month": str(due.month),
+            "due_date-year": str(due.year),
         },
     )
     assert response.status_code == 302
@@ -81,14 +83,20 @@ def test_a_head_of_service_plans_an_action_and_its_owner_is_told(
 def test_a_bad_action_is_refused_with_clear_messages(world: World, inadequate: Audit) -> None:
     response = signed_in(world.head).post(
         f"/actions/audits/{inadequate.public_id}/new/",
-        {"description": "", "owner": "", "due_date": "31/02/2026"},
+        {
+            "description": "",
+            "owner": "",
+            "due_date-day": "31",
+            "due_date-month": "2",
+            "due_date-year": "2026",
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
     for message in (
         "Enter what needs to be done.",
         "Choose who owns the action.",
-        "Enter a real date, for example 27/3/2027.",
+        "The due date must be a real date.",
     ):
         assert message in body
     assert not Action.objects.exists()

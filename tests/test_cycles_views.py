@@ -124,7 +124,7 @@ def test_question_pages_answer_bad_input_with_a_message_and_keep_nothing(world: 
     assert "must be able to take at least 1 case" in zero
     _answer(client, "capacity", {"capacity_amy": "2"})
     bad_date = client.post("/cycles/new/due-date/", {"due_date": "31/02/2027"}).content.decode()
-    assert "Enter a real date" in bad_date
+    assert "The date the audits are due must be a real date." in bad_date
     assert not Cycle.objects.exists()
 
 

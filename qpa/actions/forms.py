@@ -10,7 +10,7 @@ from django.utils import timezone
 from qpa.accounts.models import User
 from qpa.actions.models import ActionStatus
 from qpa.audits.services import MAX_TEXT
-from qpa.core.forms import GovukForm
+from qpa.core.forms import GovukDateField, GovukForm
 from qpa.organisation.models import Team
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
@@ -78,15 +78,11 @@ class ActionForm(GovukForm):
             "invalid_choice": "Choose who owns the action from the list.",
         },
     )
-    due_date = forms.DateField(
+    due_date = GovukDateField(
         label="Due date",
-        help_text="For example, 27/3/2027",
+        subject="The due date",
+        help_text="For example, 27 3 2027",
         input_formats=DATE_FORMATS,
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
-        error_messages={
-            "required": "Enter the due date.",
-            "invalid": "Enter a real date, for example 27/3/2027.",
-        },
     )
 
     def __init__(

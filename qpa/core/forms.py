@@ -6,6 +6,9 @@ an error points at its message through aria-describedby, as the error message pa
 
 from __future__ import annotations
 
+import contextlib
+import re
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -22,6 +25,156 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.ClearableFileInput, "govuk-file-upload"),
     (Input, "govuk-input"),
 ]
+
+
+DATE_PARTS = ("day", "month", "year")
+MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+
+
+class GovukDateInput(forms.MultiWidget):
+    """The GOV.UK date input: boxes for the day, month and year under one legend. Their
+    names are `<field>-day`, `<field>-month` and `<field>-year`; a link or bookmark may
+    still carry the whole date as one value (`?date_from=2026-11-01`)."""
+
+    template_name = "core/forms/date_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widths = {"day": 2, "month": 2, "year": 4}
+        super().__init__(
+            [
+                forms.TextInput(
+                    attrs={
+                        "class": f"govuk-input govuk-date-input__input "
+                        f"govuk-input--width-{widths[part]}",
+                        "inputmode": "numeric",
+                    }
+                )
+                for part in DATE_PARTS
+            ],
+            attrs,
+        )
+        self.widgets_names = [f"-{part}" for part in DATE_PARTS]
+        # The parts a person must correct: only these boxes are shown in error.
+        self.error_parts: set[str] = set()
+
+    def decompress(self, value: Any) -> list[str | None]:
+        if isinstance(value, str):
+            for parse in (date.fromisoformat, _day_month_year):
+                with contextlib.suppress(ValueError):
+                    value = parse(value)
+                    break
+        if isinstance(value, date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [None, None, None]
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        parts = [data.get(f"{name}-{part}") for part in DATE_PARTS]
+        if all(part is None for part in parts) and data.get(name):
+            return data.get(name)
+        return parts
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+    def id_for_label(self, id_: str) -> str:
+        """The error summary links to the first box to correct (the day's when all are)."""
+        if not id_:
+            return id_
+        for index, part in enumerate(DATE_PARTS):
+            if part in self.error_parts:
+                return f"{id_}_{index}"
+        return f"{id_}_0"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        for part, subwidget in zip(DATE_PARTS, context["widget"]["subwidgets"], strict=True):
+            subwidget["label"] = part.capitalize()
+            if part in self.error_parts:
+                subwidget["attrs"]["class"] += " govuk-input--error"
+        return context
+
+
+class GovukDateField(forms.DateField):
+    """A date asked as the GOV.UK date input pattern asks it, with its error messages:
+    "Enter the due date", "The due date must include a month", "The due date must be a
+    real date". `subject` names the date at the start of a sentence ("The due date")."""
+
+    widget = GovukDateInput
+
+    def __init__(self, *, subject: str, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
+        kwargs["error_messages"] = {
+            "required": f"Enter {subject[0].lower()}{subject[1:]}.",
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(**kwargs)
+        self.subject = subject
+
+    def to_python(self, value: Any) -> date | None:
+        widget = self.widget
+        error_parts: set[str] = set()
+        if isinstance(widget, GovukDateInput):
+            widget.error_parts = error_parts
+        if not isinstance(value, list | tuple):
+            try:
+                return super().to_python(value)
+            except ValidationError:
+                error_parts.update(DATE_PARTS)
+                raise ValidationError(
+                    f"{self.subject} must be a real date.", code="invalid"
+                ) from None
+        texts = [str(part or "").strip() for part in value]
+        if not any(texts):
+            return None
+        missing = [part for part, text in zip(DATE_PARTS, texts, strict=True) if not text]
+        if missing:
+            error_parts.update(missing)
+            raise ValidationError(
+                f"{self.subject} must include a {' and '.join(missing)}.", code="incomplete"
+            )
+        day_text, month_text, year_text = texts
+        month_number = _month_number(month_text)
+        numbers = [day_text, year_text]
+        if month_number is None or not all(re.fullmatch(r"\d{1,4}", n) for n in numbers):
+            error_parts.update(DATE_PARTS)
+            raise ValidationError(f"{self.subject} must be a real date.", code="invalid")
+        if len(year_text) != 4:
+            error_parts.add("year")
+            raise ValidationError("The year must include 4 numbers.", code="invalid_year")
+        try:
+            return date(int(year_text), month_number, int(day_text))
+        except ValueError:
+            error_parts.update(DATE_PARTS)
+            raise ValidationError(f"{self.subject} must be a real date.", code="invalid") from None
+
+
+def _day_month_year(text: str) -> date:
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def _month_number(text: str) -> int | None:
+    """A month as a number (1 to 12) or its name, in full or its first three letters."""
+    if re.fullmatch(r"\d{1,2}", text):
+        number = int(text)
+        return number if 1 <= number <= 12 else None
+    name = text.lower().rstrip(".")
+    for number, month in enumerate(MONTH_NAMES, start=1):
+        if len(name) >= 3 and month.startswith(name):
+            return number
+    return None
 
 
 class GovukFormRenderer(DjangoTemplates):
@@ -46,7 +199,8 @@ class GovukFormMixin:
         super().full_clean()  # type: ignore[misc]
         for name in self.errors:
             field = self.fields.get(name)
-            if field is None or isinstance(field.widget, forms.RadioSelect):
+            # Radios and date inputs describe their errors on their fieldset.
+            if field is None or isinstance(field.widget, forms.RadioSelect | GovukDateInput):
                 continue
             auto_id = self[name].auto_id  # type: ignore[index]
             described_by = [f"{auto_id}_error"]

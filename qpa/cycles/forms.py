@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from qpa.accounts.models import User
-from qpa.core.forms import GovukForm
+from qpa.core.forms import GovukDateField, GovukForm
 from qpa.cycles.models import CycleKind, QuotaMethod, SamplingPlan
 from qpa.cycles.population import PopulationSize, clean_population_filter
 from qpa.organisation.models import ServiceArea, Team
@@ -285,15 +285,11 @@ class CapacityForm(GovukForm):
 
 
 class DueDateForm(GovukForm):
-    due_date = forms.DateField(
+    due_date = GovukDateField(
         label="When are the audits due?",
-        help_text="For example, 31/12/2026",
+        subject="The date the audits are due",
+        help_text="For example, 31 12 2026",
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"],
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
-        error_messages={
-            "required": "Enter the date the audits are due.",
-            "invalid": "Enter a real date, for example 31/12/2026.",
-        },
     )
 
     def clean_due_date(self) -> str:

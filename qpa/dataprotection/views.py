@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.permissions import Permission, permission_required
 from qpa.core.events import event_details, event_record, events_search
-from qpa.core.forms import GovukForm
+from qpa.core.forms import GovukDateField, GovukForm
 from qpa.core.models import Event
 
 EVENTS_PER_PAGE = 50
@@ -27,21 +27,19 @@ class EventSearchForm(GovukForm):
         help_text="For example case.viewed, or auth. for every sign-in event",
     )
     child_id = forms.CharField(label="Child ID", required=False, max_length=64)
-    date_from = forms.DateField(
+    date_from = GovukDateField(
         label="From (UTC)",
+        subject="The date to search from",
         required=False,
-        help_text="For example, 1/11/2026",
+        help_text="For example, 1 11 2026",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
-        error_messages={"invalid": "Enter a real date, for example 1/11/2026."},
     )
-    date_to = forms.DateField(
+    date_to = GovukDateField(
         label="To (UTC)",
+        subject="The date to search to",
         required=False,
-        help_text="For example, 30/11/2026",
+        help_text="For example, 30 11 2026",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
-        error_messages={"invalid": "Enter a real date, for example 30/11/2026."},
     )
 
     def clean(self) -> dict[str, Any]:

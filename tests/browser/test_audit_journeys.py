@@ -222,7 +222,10 @@ def test_a_head_of_service_plans_actions_and_the_owner_completes_one(
         head.get_by_label("What needs to be done").fill("See the child alone this week.")
         head.get_by_label("Owner").select_option(label=f"{world.amy} ({world.amy.role_label})")
         due = timezone.localdate() + timedelta(days=7)
-        head.get_by_label("Due date").fill(due.strftime("%d/%m/%Y"))
+        when = head.get_by_role("group", name="Due date")
+        when.get_by_label("Day").fill(str(due.day))
+        when.get_by_label("Month").fill(str(due.month))
+        when.get_by_label("Year").fill(str(due.year))
         head.get_by_role("button", name="Add the action").click()
         expect(head.get_by_role("alert")).to_contain_text("Action added")
         expect(head.get_by_role("table", name="Follow-up actions")).to_contain_text(

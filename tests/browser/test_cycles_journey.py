@@ -61,7 +61,10 @@ def test_create_draw_allocate_and_the_auditor_sees_the_allocation(
     for person in (world.amy, world.bob, world.cal):
         page.get_by_label(f"{person} (Auditor (Senior Team Manager))").fill("3")
     _continue(page)
-    page.get_by_label("When are the audits due?").fill("31/01/2027")
+    when = page.get_by_role("group", name="When are the audits due?")
+    when.get_by_label("Day").fill("31")
+    when.get_by_label("Month").fill("1")
+    when.get_by_label("Year").fill("2027")
     _continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Check your answers before creating the cycle"

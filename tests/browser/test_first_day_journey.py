@@ -206,7 +206,10 @@ def test_from_an_empty_database_to_the_first_cycle(
     # One auditor: the question itself labels the one box.
     page.locator("input[name='capacity_nia.jones']").fill("3")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("When are the audits due?").fill("31/01/2027")
+    when = page.get_by_role("group", name="When are the audits due?")
+    when.get_by_label("Day").fill("31")
+    when.get_by_label("Month").fill("1")
+    when.get_by_label("Year").fill("2027")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Check your answers before creating the cycle"

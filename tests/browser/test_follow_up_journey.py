@@ -78,9 +78,11 @@ def test_a_head_of_service_reaches_an_old_inadequate_audit_in_two_clicks_and_fol
         page.get_by_label("Search for a person by name").fill(world.practitioner.first_name)
         expect(owner).to_have_value(str(world.practitioner.pk))
         page.get_by_label("What needs to be done").fill("Visit the child and record their words.")
-        page.get_by_label("Due date").fill(
-            (timezone.localdate() + timedelta(days=14)).strftime("%d/%m/%Y")
-        )
+        due = timezone.localdate() + timedelta(days=14)
+        when = page.get_by_role("group", name="Due date")
+        when.get_by_label("Day").fill(str(due.day))
+        when.get_by_label("Month").fill(str(due.month))
+        when.get_by_label("Year").fill(str(due.year))
         page.get_by_role("button", name="Add the action").click()
         expect(page.get_by_role("alert")).to_contain_text("Action added")
         assert Action.objects.get(audit=old).owner == world.practitioner
