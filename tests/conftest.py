@@ -1,32 +1,20 @@
+"""Fixtures every test module may ask for. What they build with, and the helpers test
+modules share, are in tests/support."""
+
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from qpa.accounts.models import Role, User
-from qpa.organisation.models import Team
-from tests.factories import PASSWORD, CaseFactory, TeamFactory, UserFactory, area
-
-
-@dataclass
-class Personas:
-    """Fixed people: who they are is in their name (healthchecks' alice/bob/charlie)."""
-
-    cp_team: Team
-    cic_team: Team
-    auditor: User  # manages the Children in Care team
-    head_of_cp: User  # Head of Service for Child Protection
-    director: User
-    performance: User
-    practitioner: User  # works in the Child Protection team
-    admin: User
-    outsider: User  # a practitioner with no cases
+from qpa.accounts.models import Role
+from tests.support.data_migrations import data_migration
+from tests.support.factories import CaseFactory, TeamFactory, UserFactory, area
+from tests.support.mail import SmtpServer, free_port
+from tests.support.people import Personas
+from tests.support.worlds import World, build_world
 
 
 @pytest.fixture
@@ -56,16 +44,32 @@ def cp_case(personas: Personas):  # type: ignore[no-untyped-def]
     return CaseFactory(team=personas.cp_team, practitioner=personas.practitioner)
 
 
-def signed_in(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+@pytest.fixture
+def world(db: None) -> World:
+    """tests/support/worlds.py's small council, one open case a team."""
+    return build_world(per_team=1)
 
 
-def data_migration(app: str, name: str) -> Any:
-    """A data migration's module: its seed data and functions are the one definition of
-    what a new database holds, frozen with the migration."""
-    return importlib.import_module(f"qpa.{app}.migrations.{name}")
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpServer]:
+    """A real SMTP server on localhost, not yet started; Django's SMTP backend aims at it."""
+    server = SmtpServer(free_port())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "qpa@council.example"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_up(smtp: SmtpServer) -> SmtpServer:
+    smtp.start()
+    return smtp
 
 
 @pytest.fixture

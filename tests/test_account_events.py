@@ -15,8 +15,8 @@ from qpa.core.events import event_record
 from qpa.core.models import Event
 from qpa.notifications.models import Notification
 from qpa.organisation.models import TeamMembership
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD, area
+from tests.support.factories import PASSWORD, area
+from tests.support.people import Personas, signed_in
 
 
 def _since(seq: int, prefix: str = "account.") -> list[tuple[str, str, dict[str, Any]]]:

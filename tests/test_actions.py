@@ -19,17 +19,10 @@ from qpa.actions import services
 from qpa.actions.models import Action, ActionStatus
 from qpa.audits.models import Audit
 from qpa.notifications.models import Notification
-from tests import test_audit_form
-from tests.conftest import signed_in
-from tests.cycles_helpers import World
-from tests.factories import UserFactory, area
-from tests.test_audit_form import (
-    completed,
-    started,
-    submit,
-)
-
-world = test_audit_form.world  # the shared fixture
+from tests.support.audits import completed, started, submit
+from tests.support.factories import UserFactory, area
+from tests.support.people import signed_in
+from tests.support.worlds import World
 
 TODAY = date(2026, 12, 1)
 

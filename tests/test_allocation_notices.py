@@ -24,10 +24,10 @@ from qpa.audits.models import Audit
 from qpa.cycles import services
 from qpa.cycles.models import Allocation, Cycle
 from qpa.notifications.models import Notification
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world, monthly_cycle
-from tests.test_audit_form import completed, started, submit
-from tests.test_notifications_delivery import SmtpServer, _free_port, _text
+from tests.support.audits import completed, started, submit
+from tests.support.mail import SmtpServer, free_port, message_text
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world, monthly_cycle
 
 SITE = "https://qpa.council.example"
 
@@ -39,7 +39,7 @@ def world(db: None) -> World:
 
 @pytest.fixture
 def smtp(settings: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer(_free_port())
+    server = SmtpServer(free_port())
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
@@ -111,7 +111,7 @@ def test_each_auditor_gets_one_email_listing_their_cases_with_the_due_date(
     for message in messages:
         notice = next(n for n in notices if n.recipient.email == message["To"])
         assert message["Subject"] == notice.subject
-        text = _text(message)
+        text = message_text(message)
         for allocation in _held(cycle, notice.recipient):
             assert f"- {allocation.sampled_case.case.child_id}, " in text
             assert f"{SITE}/cycles/allocations/{allocation.public_id}/start/" in text

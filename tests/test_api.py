@@ -26,12 +26,11 @@ from qpa.api.services import api_token_create, api_token_revoke
 from qpa.audits.models import Audit, AuditChange, AuditStatus, ChangeKind
 from qpa.core.models import Event
 from qpa.cycles.models import Allocation
-from tests import test_audit_form
-from tests.conftest import signed_in
-from tests.cycles_helpers import World
-from tests.test_audit_form import allocate, completed, cp_case, started, submit
-
-world = test_audit_form.world  # the shared fixture
+from tests.support.api import as_user, client_for, token_for
+from tests.support.audits import completed, cp_case, started, submit
+from tests.support.factories import allocate
+from tests.support.people import signed_in
+from tests.support.worlds import World
 
 API = "/api/v1"
 
@@ -39,18 +38,6 @@ API = "/api/v1"
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     cache.clear()
-
-
-def token_for(user: User, scope: str = TokenScope.WRITE, days: int = 90) -> str:
-    return api_token_create(acting_user=user, name="Test", scope=scope, days=days).secret
-
-
-def client_for(secret: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-def as_user(user: User, scope: str = TokenScope.WRITE) -> Client:
-    return client_for(token_for(user, scope))
 
 
 @dataclass

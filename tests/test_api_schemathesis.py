@@ -27,8 +27,9 @@ from qpa.actions import services as action_services
 from qpa.api.api import api
 from qpa.api.models import TokenScope
 from qpa.api.services import api_token_create
-from tests.cycles_helpers import build_world
-from tests.test_audit_form import allocate, completed, cp_case, started, submit
+from tests.support.audits import completed, cp_case, started, submit
+from tests.support.factories import allocate
+from tests.support.worlds import build_world
 
 CHECKS = [not_a_server_error, ignored_auth, negative_data_rejection]
 SCHEMA_PATH = "/api/v1/openapi.json"

@@ -17,11 +17,7 @@ from qpa.audits.consistency import consistency_gap
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.cases.models import Case
 from qpa.tools.models import Rating
-from tests import test_audit_form
-from tests.conftest import signed_in
-from tests.cycles_helpers import World
-from tests.factories import rating
-from tests.test_audit_form import (
+from tests.support.audits import (
     JSON_SAVE,
     completed,
     domain_post,
@@ -31,8 +27,9 @@ from tests.test_audit_form import (
     started,
     submit,
 )
-
-world = test_audit_form.world
+from tests.support.factories import rating
+from tests.support.people import signed_in
+from tests.support.worlds import World
 
 
 def overall_url(audit: Audit) -> str:

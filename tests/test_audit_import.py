@@ -19,8 +19,8 @@ from qpa.cases.imports import ImportFileError
 from qpa.cases.models import Case, CaseStatus
 from qpa.cases.selectors import cases_visible_to
 from qpa.organisation.models import Team
-from tests.conftest import signed_in
-from tests.factories import CaseFactory, UserFactory, area, submitted_audit
+from tests.support.factories import CaseFactory, UserFactory, area, submitted_audit
+from tests.support.people import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from qpa.accounts.models import Role
 from qpa.audits.models import Audit, AuditReply, AuditStatus
 from qpa.core.models import Event
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import CaseFactory, UserFactory, submitted_audit
-from tests.test_audit_form import allocate, cp_case, started
+from tests.support.audits import cp_case, started
+from tests.support.factories import CaseFactory, UserFactory, allocate, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 LIST = "/audits/"
 CSV = "/audits/audits.csv"

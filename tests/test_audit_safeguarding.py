@@ -19,15 +19,11 @@ from qpa.audits.models import Audit, AuditAlert, AuditStatus, Severity
 from qpa.notifications.models import EmailStatus, Notification
 from qpa.notifications.services import notification_acknowledge
 from qpa.reports.summary import report_summary
-from tests import test_audit_form, test_notifications_delivery
-from tests.conftest import signed_in
-from tests.cycles_helpers import World
-from tests.factories import UserFactory, area
-from tests.test_audit_form import CP_CORE, JSON_SAVE, completed, fresh, started, submit
-from tests.test_notifications_delivery import SmtpServer
-
-world = test_audit_form.world
-smtp = test_notifications_delivery.smtp
+from tests.support.audits import JSON_SAVE, completed, fresh, started, submit
+from tests.support.factories import CP_CORE, UserFactory, area
+from tests.support.mail import SmtpServer
+from tests.support.people import signed_in
+from tests.support.worlds import World
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 

@@ -23,23 +23,13 @@ from qpa.cycles.models import AllocationStatus
 from qpa.cycles.services import allocations_mark_completed
 from qpa.notifications.models import EmailStatus, Notification
 from qpa.notifications.services import notification_acknowledge
-from tests import test_audit_form, test_notifications_delivery
-from tests.conftest import signed_in
-from tests.cycles_helpers import World
-from tests.factories import UserFactory, area
-from tests.test_audit_form import (
-    completed,
-    domain_post,
-    domain_url,
-    fresh,
-    started,
-    submit,
-)
-from tests.test_notifications_delivery import SmtpServer
+from tests.support.audits import completed, domain_post, domain_url, fresh, started, submit
+from tests.support.factories import UserFactory, area
+from tests.support.mail import SmtpServer
+from tests.support.people import signed_in
+from tests.support.worlds import World
 
 # Fixtures shared with the other audit tests and the outbox's own tests.
-world = test_audit_form.world
-smtp = test_notifications_delivery.smtp
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 

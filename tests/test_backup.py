@@ -24,7 +24,7 @@ from qpa.dataprotection.backups import (
     postgresql_snapshot,
     sqlite_snapshot,
 )
-from tests.factories import CaseFactory, UserFactory, submitted_audit
+from tests.support.factories import CaseFactory, UserFactory, submitted_audit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

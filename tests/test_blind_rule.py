@@ -50,11 +50,11 @@ from qpa.reports.report import ReportParams, action_figures
 from qpa.reports.services import report_aggregates_rebuild
 from qpa.reports.summary import report_summary
 from qpa.tools.models import AuditTool
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import UserFactory, area, rating, submitted_audit
-from tests.test_api import as_user
-from tests.test_audit_form import completed, domains_of, submit
+from tests.support.api import as_user
+from tests.support.audits import completed, domains_of, submit
+from tests.support.factories import UserFactory, area, rating, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 TOOL = "quality-of-practice"
 FIRST_SECRET = "First auditor evidence 51f0"

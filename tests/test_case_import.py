@@ -14,7 +14,7 @@ from qpa.audits.models import Audit
 from qpa.cases.imports import ImportFileError, annex_a_import
 from qpa.cases.models import Case, CaseStatus, ImportRun, ImportStatus
 from qpa.organisation.models import Team
-from tests.annex_a_builders import (
+from tests.support.annex_a import (
     LIST_6,
     LIST_7,
     LIST_8,
@@ -25,7 +25,7 @@ from tests.annex_a_builders import (
     cp,
     write_workbook,
 )
-from tests.factories import area, submitted_audit
+from tests.support.factories import area, submitted_audit
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from qpa.assurance.models import ReAudit
 from qpa.audits.models import AuditReply
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.models import Event
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import CaseFactory, UserFactory, submitted_audit
+from tests.support.factories import CaseFactory, UserFactory, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 LIST = "/cases/"
 

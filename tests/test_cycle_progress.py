@@ -24,10 +24,10 @@ from qpa.cycles import services
 from qpa.cycles.models import Allocation, Cycle
 from qpa.cycles.selectors import ProgressStatus, cycle_progress, cycles_progress
 from qpa.organisation.models import Team
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world, monthly_cycle
-from tests.factories import UserFactory
-from tests.test_audit_form import completed, submit
+from tests.support.audits import completed, submit
+from tests.support.factories import UserFactory
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world, monthly_cycle
 
 NOT_STARTED, IN_PROGRESS, SUBMITTED = "not_started", "in_progress", "submitted"
 

@@ -24,7 +24,8 @@ from qpa.cycles.models import (
 )
 from qpa.cycles.sampling import ALGORITHM
 from qpa.notifications.models import Notification
-from tests.cycles_helpers import (
+from tests.support.factories import CaseFactory, area, submitted_audit
+from tests.support.worlds import (
     SEED,
     World,
     build_world,
@@ -32,7 +33,6 @@ from tests.cycles_helpers import (
     own_team_auditor,
     sampled_ids,
 )
-from tests.factories import CaseFactory, area, submitted_audit
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from qpa.cycles.models import Allocation, Cycle, CycleKind, CycleStatus
 from qpa.notifications.models import Notification
-from tests.cycles_helpers import World, build_world
+from tests.support.worlds import World, build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from qpa.cycles.models import (
     CycleStatus,
     SamplingPlan,
 )
-from tests.conftest import signed_in
-from tests.cycles_helpers import (
+from tests.support.people import signed_in
+from tests.support.worlds import (
     SEED,
     World,
     build_world,
@@ -330,7 +330,7 @@ def test_people_who_do_not_run_cycles_are_refused(world: World, who: str) -> Non
 
 
 def test_every_cycle_manager_role_reaches_the_cycle_pages(world: World) -> None:
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     cycle = monthly_cycle(world)
     for role in ("head_of_service", "assistant_director", "deputy_director", "performance"):

@@ -11,10 +11,11 @@ from django.utils.html import escape
 
 from qpa.tools import services
 from qpa.tools.models import AuditTool, Domain, RatingDescriptor, ToolVersion
-from tests.conftest import Personas, data_migration, signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import CaseFactory, rating, submitted_audit
-from tests.test_audit_form import domain_url, started
+from tests.support.audits import domain_url, started
+from tests.support.data_migrations import data_migration
+from tests.support.factories import CaseFactory, rating, submitted_audit
+from tests.support.people import Personas, signed_in
+from tests.support.worlds import World, build_world
 
 DESCRIPTORS = data_migration("tools", "0003_grading_descriptors_and_themed_options").DESCRIPTORS
 

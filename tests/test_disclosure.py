@@ -47,10 +47,10 @@ from qpa.reports.disclosure import suppress_table
 from qpa.reports.services import report_aggregates_rebuild, report_aggregates_refresh
 from qpa.reports.summary import report_summary
 from qpa.tools.models import AuditTool
-from tests.conftest import Personas, signed_in
-from tests.cycles_helpers import SEED, build_world, monthly_cycle, sampled_ids
-from tests.factories import CaseFactory, UserFactory, submitted_audit
-from tests.test_api import as_user
+from tests.support.api import as_user
+from tests.support.factories import CaseFactory, UserFactory, submitted_audit
+from tests.support.people import Personas, signed_in
+from tests.support.worlds import SEED, build_world, monthly_cycle, sampled_ids
 
 API = "/api/v1"
 OCTOBER = "from=2026-10&to=2026-10"

@@ -7,7 +7,7 @@ from django.db.utils import OperationalError
 from django.test import Client
 
 from qpa.home import views as core_views
-from tests.conftest import Personas
+from tests.support.people import Personas
 
 
 def _refused(*args: object, **kwargs: object) -> None:

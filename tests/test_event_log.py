@@ -26,9 +26,9 @@ from qpa.accounts.models import Role
 from qpa.core import events
 from qpa.core.events import entry_hash, entry_mac, event_record, record_view, verify_event_log
 from qpa.core.models import Event
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD, CaseFactory, UserFactory, submitted_audit
-from tests.test_access import _walk
+from tests.support.factories import PASSWORD, CaseFactory, UserFactory, submitted_audit
+from tests.support.people import Personas, signed_in
+from tests.support.urls import walk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -564,7 +564,7 @@ def test_only_administrators_can_search_the_log(personas: Personas) -> None:
 def test_the_log_cannot_be_changed_through_the_web(personas: Personas) -> None:
     client = signed_in(personas.admin)
     assert client.post("/events/").status_code == 405
-    routes = [(name, route) for name, route in _walk(get_resolver()) if route.startswith("events")]
+    routes = [(name, route) for name, route in walk(get_resolver()) if route.startswith("events")]
     assert routes == [("dataprotection:event-list", "events/")]
 
 

@@ -18,8 +18,8 @@ from qpa.cases.models import ImportKind, ImportRun, ImportStatus
 from qpa.core.models import Event
 from qpa.cycles.models import SamplingPlan
 from qpa.organisation.models import Council, ServiceArea, Team
-from tests.conftest import Personas, signed_in
-from tests.factories import UserFactory, area
+from tests.support.factories import UserFactory, area
+from tests.support.people import Personas, signed_in
 
 STRONG = "copper lantern orchard"
 

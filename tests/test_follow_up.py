@@ -20,9 +20,9 @@ from qpa.assurance.models import ReAudit
 from qpa.audits.models import Audit, AuditAlert, AuditChange, ChangeKind, Severity
 from qpa.core.models import Event
 from qpa.notifications.services import notification_acknowledge, notification_send
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import CaseFactory, UserFactory, rating, submitted_audit
+from tests.support.factories import CaseFactory, UserFactory, rating, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 QUEUE = "/assurance/follow-up/"
 AREA_ACTIONS = "/actions/areas/"

@@ -10,9 +10,6 @@ nothing in the database has changed (R8, QUALITY.md "Bad input")."""
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
-import pkgutil
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +25,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import qpa
 from qpa.accounts.models import User
 from qpa.actions import services as action_services
 from qpa.actions.models import Action
@@ -37,9 +33,11 @@ from qpa.cases.models import ImportKind, ImportRun, ImportStatus, PopulationRule
 from qpa.cycles.models import Allocation, SampledCase
 from qpa.cycles.views import SESSION_KEY
 from qpa.tools.models import AuditTool, RatingScale
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.test_audit_form import allocate, completed, cp_case, started, submit
+from tests.support.audits import completed, cp_case, started, submit
+from tests.support.factories import allocate
+from tests.support.forms import form_classes
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 # --- The world every form is driven in ------------------------------------------------
 
@@ -444,23 +442,6 @@ TARGETS: dict[str, Target] = {
         build=_agree,
     ),
 }
-
-
-def form_classes() -> dict[str, type[forms.BaseForm]]:
-    """Every form class defined in a forms.py module of QPA."""
-    found: dict[str, type[forms.BaseForm]] = {}
-    for module_info in pkgutil.walk_packages(qpa.__path__, prefix="qpa."):
-        if not module_info.name.endswith(".forms"):
-            continue
-        module = importlib.import_module(module_info.name)
-        for name, value in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(value, forms.BaseForm)
-                and value.__module__ == module.__name__
-                and value.__name__ not in {"GovukForm", "GovukModelForm"}
-            ):
-                found[f"{module.__name__}.{name}"] = value
-    return found
 
 
 # Base classes no view uses, each fuzzed through every subclass.

@@ -18,8 +18,8 @@ from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record, events_about_child, verify_event_log
 from qpa.core.models import Event
 from qpa.dataprotection.retention import add_years, retention_of
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, submitted_audit
+from tests.support.factories import CaseFactory, submitted_audit
+from tests.support.people import Personas, signed_in
 
 # --- Subject access ----------------------------------------------------------------
 

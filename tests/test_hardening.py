@@ -29,8 +29,8 @@ from qpa.cases import case_lists
 from qpa.cases.models import ImportKind, ImportRun, ImportStatus
 from qpa.core.worker import worker_duties
 from qpa.reports import benchmarking
-from tests.conftest import Personas, signed_in
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.people import Personas, signed_in
 
 PROBLEM = "application/problem+json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from qpa.audits.selectors import audits_visible_to
 from qpa.cases.models import Case
 from qpa.cases.selectors import cases_visible_to
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.people import Personas, signed_in
 
 
 def test_head_of_service_sees_inadequate_audits_in_their_area_only(personas: Personas) -> None:

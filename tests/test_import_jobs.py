@@ -16,9 +16,9 @@ from qpa.accounts.models import Role
 from qpa.cases import imports
 from qpa.cases.models import Case, ImportKind, ImportRun, ImportStatus
 from qpa.organisation.models import Team
-from tests.annex_a_builders import LIST_6, cin, write_workbook
-from tests.conftest import signed_in
-from tests.factories import UserFactory, area
+from tests.support.annex_a import LIST_6, cin, write_workbook
+from tests.support.factories import UserFactory, area
+from tests.support.people import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.test import Client
 from qpa.accounts.models import Role
 from qpa.cases.models import Case, CaseListMapping, ImportRun, PopulationRule
 from qpa.organisation.models import Team
-from tests.annex_a_builders import LIST_6, LIST_7, cin, cp, write_workbook
-from tests.conftest import signed_in
-from tests.factories import UserFactory, area
+from tests.support.annex_a import LIST_6, LIST_7, cin, cp, write_workbook
+from tests.support.factories import UserFactory, area
+from tests.support.people import signed_in
 
 pytestmark = pytest.mark.usefixtures("seeded", "import_worker")
 

@@ -13,8 +13,8 @@ from qpa.cases import imports
 from qpa.cases.models import ImportKind, ImportStatus
 from qpa.core.spreadsheets import csv_text, neutralise
 from qpa.tools.models import AuditTool, Domain
-from tests.conftest import signed_in
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.people import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -24,9 +24,8 @@ from qpa.cycles.models import Allocation, AllocationStatus, Cycle, CycleKind, Qu
 from qpa.demo.council import build_demo
 from qpa.organisation.models import Team
 from qpa.tools.models import AuditTool
-from tests.cycles_helpers import SEED, World, build_world, monthly_cycle
-from tests.factories import UserFactory, area, submitted_audit
-from tests.test_audit_form import allocate
+from tests.support.factories import UserFactory, allocate, area, submitted_audit
+from tests.support.worlds import SEED, World, build_world, monthly_cycle
 
 
 def started_audit(auditor: User, allocation: Allocation) -> Audit:

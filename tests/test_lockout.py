@@ -15,8 +15,8 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from qpa.accounts.lockout import client_ip
-from tests.conftest import Personas
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.people import Personas
 
 OFFICE = "192.0.2.10"
 HOME = "198.51.100.7"

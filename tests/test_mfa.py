@@ -25,9 +25,9 @@ from qpa.accounts.middleware import MFA_EXEMPT_VIEWS
 from qpa.accounts.models import RecoveryCode, User
 from qpa.accounts.services import mfa_reset, recovery_codes_replace
 from qpa.core.models import Event
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD
-from tests.test_access import _example_path, _walk
+from tests.support.factories import PASSWORD
+from tests.support.people import Personas, signed_in
+from tests.support.urls import example_path, walk
 
 # The only pages a session that has passed the password step alone may reach.
 SIGN_IN_STEPS = {
@@ -68,10 +68,10 @@ def test_every_url_sends_a_password_only_session_to_the_code_step(personas: Pers
     _device(personas.head_of_cp)
     client = signed_in(personas.head_of_cp)
     checked = 0
-    for name, route in _walk(get_resolver()):
+    for name, route in walk(get_resolver()):
         if name in SIGN_IN_STEPS:
             continue
-        path = _example_path(route)
+        path = example_path(route)
         for method in (client.get, client.post):
             response = method(path)
             assert response.status_code == 302, f"{name} {path} answered {response.status_code}"
@@ -100,10 +100,10 @@ def test_after_a_totp_code_every_page_loads(personas: Personas) -> None:
     assert response["Location"] == "/cases/"
     assert client.session.session_key != before
     assert client.get("/").status_code == 200
-    for name, route in _walk(get_resolver()):
+    for name, route in walk(get_resolver()):
         if name in SIGN_IN_STEPS:
             continue
-        response = client.get(_example_path(route))
+        response = client.get(example_path(route))
         location = response.get("Location", "")
         assert not location.startswith("/sign-in/"), f"{name} still asks to sign in"
 

@@ -20,10 +20,10 @@ from qpa.cases.selectors import cases_visible_to
 from qpa.cycles.models import Allocation
 from qpa.cycles.sampling import ranked
 from qpa.notifications.models import Notification
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import UserFactory, area, rating
-from tests.test_audit_form import allocate, completed, cp_case, submit
+from tests.support.audits import completed, cp_case, submit
+from tests.support.factories import UserFactory, allocate, area, rating
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 SECRET = "First auditor's evidence 7f3c"
 
@@ -349,7 +349,7 @@ def test_reports_count_the_agreed_ratings_and_not_the_moderators_audit(pair: Pai
 def test_the_api_keeps_the_blind_rule_too(pair: Pair) -> None:
     from django.core.cache import cache
 
-    from tests.test_api import as_user
+    from tests.support.api import as_user
 
     cache.clear()
     bob = as_user(pair.world.bob)

@@ -15,8 +15,8 @@ from qpa.notifications.services import (
     notification_mark_read,
     notification_send,
 )
-from tests.conftest import Personas, signed_in
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.people import Personas, signed_in
 
 
 def _send(recipient: User, subject: str = "Audit submitted", **kwargs: object) -> Notification:

@@ -3,18 +3,12 @@ no notification lost when a worker dies between claiming and sending."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.db import connection
 
@@ -27,78 +21,10 @@ from qpa.notifications.delivery import (
 )
 from qpa.notifications.models import EmailStatus, Notification
 from qpa.notifications.services import notification_send
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.mail import SmtpServer, message_text
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message the server accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        # The default policy gives header values unfolded and decoded.
-        return [
-            email.message_from_bytes(e.original_content, policy=email.policy.default)  # type: ignore[misc]
-            for e in self.envelopes
-        ]
-
-
-def _text(message: EmailMessage) -> str:
-    content: str = message.get_content()
-    return content.replace("\r\n", "\n")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.mailbox = Mailbox()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    """A real SMTP server on localhost, not yet started; Django's SMTP backend aims at it."""
-    server = SmtpServer(_free_port())
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "qpa@council.example"
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp_up(smtp: SmtpServer) -> SmtpServer:
-    smtp.start()
-    return smtp
 
 
 def _notify(
@@ -142,7 +68,7 @@ def test_the_worker_delivers_exact_messages_to_the_smtp_server(
     assert first["To"] == "hilda@council.example"
     assert first["Importance"] == "high"
     assert first["Message-ID"] == f"<{urgent.public_id}@council.example>"
-    assert _text(first) == (
+    assert message_text(first) == (
         "A child may be at risk.\n\n"
         "This is urgent. Please acknowledge it in Quality of Practice Audit today.\n\n"
         "Sign in to Quality of Practice Audit and open Notifications to see it.\n"
@@ -150,7 +76,9 @@ def test_the_worker_delivers_exact_messages_to_the_smtp_server(
     assert second["Subject"] == "Audit submitted"
     assert second["Importance"] is None
     assert second["Message-ID"] == f"<{routine.public_id}@council.example>"
-    assert _text(second) == ("Read the findings.\n\nOpen it: https://qpa.council.example/a/1/\n")
+    assert message_text(second) == (
+        "Read the findings.\n\nOpen it: https://qpa.council.example/a/1/\n"
+    )
     for notification in (routine, urgent):
         notification.refresh_from_db()
         assert notification.email_status == EmailStatus.DELIVERED

@@ -24,7 +24,7 @@ from jwt.algorithms import RSAAlgorithm
 from pytest_django.fixtures import Settings
 
 from qpa.accounts.models import User
-from tests.conftest import Personas
+from tests.support.people import Personas
 
 CLIENT_ID = "qpa-test-client"
 CLIENT_SECRET = "qpa-test-secret"

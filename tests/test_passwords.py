@@ -23,8 +23,8 @@ from pytest_django.fixtures import Settings
 from config.settings import base
 from qpa.accounts.models import User
 from qpa.core.models import Event
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.people import Personas, signed_in
 
 BASE_HASHERS = base.PASSWORD_HASHERS
 

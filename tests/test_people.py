@@ -19,13 +19,11 @@ from qpa.accounts.services import recovery_codes_replace
 from qpa.core.models import Event
 from qpa.notifications.delivery import outbox_deliver_due
 from qpa.notifications.models import Notification
-from tests import test_notifications_delivery
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD, UserFactory, area
-from tests.test_notifications_delivery import SmtpServer, _text
+from tests.support.factories import PASSWORD, UserFactory, area
+from tests.support.mail import SmtpServer, message_text
+from tests.support.people import Personas, signed_in
 
 # The outbox's own fixture: a real SMTP server on localhost (aiosmtpd).
-smtp = test_notifications_delivery.smtp
 
 NEW_PASSWORD = "lantern moss kettle"
 
@@ -198,7 +196,7 @@ def test_adding_a_person_emails_them_a_one_time_link_to_choose_their_password(
     (message,) = smtp.mailbox.messages
     assert message["To"] == "nia.jones@council.example"
     assert message["Subject"] == "Choose your password for Quality of Practice Audit"
-    text = _text(message)
+    text = message_text(message)
     assert "Your username is nia.jones." in text
     assert f"https://qpa.council.example{link}" in text
 

@@ -23,10 +23,10 @@ from qpa.cases.models import Case
 from qpa.cycles.models import Allocation
 from qpa.cycles.sampling import rank_key
 from qpa.notifications.models import Notification
-from tests.conftest import signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import UserFactory, area, rating, submitted_audit
-from tests.test_audit_form import allocate, completed, submit
+from tests.support.audits import completed, submit
+from tests.support.factories import UserFactory, allocate, area, rating, submitted_audit
+from tests.support.people import signed_in
+from tests.support.worlds import World, build_world
 
 
 def _last_quarter() -> tuple[str, date]:
@@ -311,7 +311,7 @@ def test_audit_quality_figures(world: World) -> None:
 def test_the_api_reads_a_reaudit_and_its_comparison_within_remit(world: World) -> None:
     from django.core.cache import cache
 
-    from tests.test_api import as_user
+    from tests.support.api import as_user
 
     cache.clear()
     reaudit = _one_reaudit(world)

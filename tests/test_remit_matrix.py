@@ -31,9 +31,9 @@ from qpa.cycles.selectors import (
     sampled_cases_visible_to,
 )
 from qpa.notifications.selectors import notifications_for
-from tests.factories import PASSWORD
-from tests.remit_world import RemitWorld, build_remit_world
-from tests.test_access import ANONYMOUS_ALLOWED, API_NAMESPACE, _walk
+from tests.support.factories import PASSWORD
+from tests.support.urls import ANONYMOUS_ALLOWED, API_NAMESPACE, walk
+from tests.support.worlds import RemitWorld, build_remit_world
 
 ALL_ROLES = frozenset(Role)
 ADMIN = frozenset({Role.ADMINISTRATOR})
@@ -291,7 +291,7 @@ def _routes() -> dict[str, str]:
     not sessions: tests/test_api.py tries every object endpoint in and out of remit."""
     return {
         name: route
-        for name, route in _walk(get_resolver())
+        for name, route in walk(get_resolver())
         if name not in ANONYMOUS_ALLOWED and not name.startswith(API_NAMESPACE)
     }
 

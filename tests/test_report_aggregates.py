@@ -33,8 +33,8 @@ from qpa.reports.counting import counted_audits, counts_from_scratch, stored_cou
 from qpa.reports.models import CountedAudit, ReportCount
 from qpa.reports.services import report_aggregates_rebuild, report_aggregates_refresh
 from qpa.tools.models import AuditTool
-from tests.conftest import Personas
-from tests.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.people import Personas
 
 LABELS = ["Outstanding", "Good", "Adequate", "Inadequate", "Critical"]
 MONTHS = [date(2026, 1, 15), date(2026, 1, 31), date(2026, 2, 1), date(2026, 3, 10)]

@@ -33,9 +33,9 @@ from qpa.reports.exports import tables
 from qpa.reports.models import KeyMessages
 from qpa.reports.report import ReportParams, build_report
 from qpa.reports.services import key_messages_save, report_aggregates_rebuild
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, TeamFactory, area, submitted_audit
-from tests.test_report_contract import load_briefing
+from tests.support.briefing import load_briefing
+from tests.support.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.people import Personas, signed_in
 
 # October 2009 to February 2010: the briefing's period. A director may open every audit
 # counted, so may ask for the figures in full.

@@ -13,8 +13,8 @@ from django.test import Client
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.conftest import Personas, signed_in
-from tests.test_report_contract import load_briefing
+from tests.support.briefing import load_briefing
+from tests.support.people import Personas, signed_in
 
 SUPPRESSED = "from=2009-10&to=2010-02&tool=quality-of-practice"  # the default
 # A director may open every audit counted, so may ask for the figures in full.

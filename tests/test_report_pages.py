@@ -12,9 +12,9 @@ from qpa.accounts.models import Role
 from qpa.core.models import Event
 from qpa.reports.models import BenchmarkFile, KeyMessages
 from qpa.reports.services import report_aggregates_refresh
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, UserFactory, submitted_audit
-from tests.test_report_contract import load_briefing
+from tests.support.briefing import load_briefing
+from tests.support.factories import CaseFactory, UserFactory, submitted_audit
+from tests.support.people import Personas, signed_in
 
 QUERY = "from=2009-10&to=2010-02&tool=quality-of-practice"
 URLS = [

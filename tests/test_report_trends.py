@@ -23,9 +23,9 @@ from qpa.reports.report import ReportParams
 from qpa.reports.services import report_aggregates_refresh
 from qpa.reports.summary import report_summary
 from qpa.reports.teams import team_table
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, TeamFactory, area, submitted_audit
-from tests.test_report_contract import briefing_rows, load_briefing
+from tests.support.briefing import briefing_rows, load_briefing
+from tests.support.factories import CaseFactory, TeamFactory, area, submitted_audit
+from tests.support.people import Personas, signed_in
 
 GOOD = {"Outstanding", "Good"}
 POOR = {"Inadequate", "Critical"}

@@ -18,8 +18,8 @@ from pytest_django.fixtures import Settings
 from qpa.accounts.models import User
 from qpa.accounts.services import user_disable
 from qpa.accounts.sessions import is_background_request
-from tests.conftest import Personas, signed_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
+from tests.support.people import Personas, signed_in
 
 
 @pytest.fixture

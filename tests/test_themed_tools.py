@@ -26,10 +26,10 @@ from qpa.cycles import services as cycle_services
 from qpa.cycles.models import Cycle, CycleKind, CycleStatus
 from qpa.reports.summary import report_summary
 from qpa.tools.models import AuditTool
-from tests.conftest import Personas, signed_in
-from tests.cycles_helpers import World, build_world
-from tests.factories import rating
-from tests.test_audit_form import completed, domain_url, domains_of, fresh, started
+from tests.support.audits import completed, domain_url, domains_of, fresh, started
+from tests.support.factories import rating
+from tests.support.people import Personas, signed_in
+from tests.support.worlds import World, build_world
 
 CP_CORE = "child-protection-core-assessment"
 THEMED_DOMAINS = [

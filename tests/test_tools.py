@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from qpa.audits.models import Audit
 from qpa.tools import services
 from qpa.tools.models import AuditTool, RatingCrosswalk, RatingScale
-from tests.conftest import Personas, signed_in
-from tests.factories import CaseFactory, submitted_audit
+from tests.support.factories import CaseFactory, submitted_audit
+from tests.support.people import Personas, signed_in
 
 QOP_DOMAINS = [
     "Referral and Response",

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from qpa.accounts.models import Role, User
 from qpa.cases.imports import import_run_execute
 from qpa.cases.models import ImportRun, ImportStatus
-from tests.annex_a_builders import LIST_6, LIST_7
-from tests.conftest import signed_in
-from tests.factories import UserFactory
-from tests.test_form_fuzzing import form_classes
+from tests.support.annex_a import LIST_6, LIST_7
+from tests.support.factories import UserFactory
+from tests.support.forms import form_classes
+from tests.support.people import signed_in
 
 # --- Files shaped like each kind ---------------------------------------------------------
 

@@ -14,11 +14,10 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from qpa.actions.models import Action, ActionStatus
 from qpa.audits.models import Audit, AuditStatus, DomainRating
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_sign_in_journeys import sign_in
-from tests.cycles_helpers import build_world
-from tests.factories import PASSWORD
-from tests.test_audit_form import allocate, completed, cp_case, started, submit
+from tests.support.audits import completed, cp_case, started, submit
+from tests.support.browser import assert_accessible, sign_in
+from tests.support.factories import PASSWORD, allocate
+from tests.support.worlds import build_world
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,10 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from qpa.cycles.models import Allocation
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_sign_in_journeys import sign_in
-from tests.cycles_helpers import build_world
-from tests.factories import PASSWORD
+from tests.support.browser import assert_accessible, sign_in
+from tests.support.factories import PASSWORD
+from tests.support.worlds import build_world
 
 pytestmark = [
     pytest.mark.browser,

@@ -20,8 +20,8 @@ from pytest_django.fixtures import Settings
 from qpa.accounts.models import Role, User
 from qpa.cycles.models import Cycle
 from qpa.notifications.models import Notification
-from tests.annex_a_builders import LIST_7, cp, write_workbook
-from tests.browser.conftest import assert_accessible
+from tests.support.annex_a import LIST_7, cp, write_workbook
+from tests.support.browser import assert_accessible
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,10 +15,9 @@ from playwright.sync_api import Browser, expect
 
 from qpa.actions.models import Action
 from qpa.notifications.models import Notification
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_sign_in_journeys import sign_in
-from tests.cycles_helpers import build_world
-from tests.factories import PASSWORD, submitted_audit
+from tests.support.browser import assert_accessible, sign_in
+from tests.support.factories import PASSWORD, submitted_audit
+from tests.support.worlds import build_world
 
 pytestmark = [
     pytest.mark.browser,

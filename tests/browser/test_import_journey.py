@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 from qpa.accounts.models import Role
 from qpa.cases.models import Case
 from qpa.organisation.models import Team
-from tests.annex_a_builders import LIST_6, LIST_8, cin, cla, write_workbook
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, UserFactory, area
+from tests.support.annex_a import LIST_6, LIST_8, cin, cla, write_workbook
+from tests.support.browser import assert_accessible
+from tests.support.factories import PASSWORD, UserFactory, area
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded", "import_worker")]
 

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
 from qpa.accounts.models import Role
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, UserFactory
+from tests.support.browser import assert_accessible
+from tests.support.factories import PASSWORD, UserFactory
 
 pytestmark = [
     pytest.mark.browser,

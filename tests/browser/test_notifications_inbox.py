@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 from qpa.accounts.models import User
 from qpa.notifications.models import Notification
 from qpa.notifications.services import notification_send
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, UserFactory
+from tests.support.browser import assert_accessible
+from tests.support.factories import PASSWORD, UserFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -18,11 +18,17 @@ from qpa.assurance.models import Moderation, ReAudit
 from qpa.audits.models import Audit, AuditStatus
 from qpa.cycles.services import allocation_audit_start
 from qpa.notifications.models import Notification
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_sign_in_journeys import sign_in
-from tests.cycles_helpers import build_world
-from tests.factories import PASSWORD, UserFactory, rating, submitted_audit
-from tests.test_audit_form import CP_CORE, allocate, completed, cp_case, submit
+from tests.support.audits import completed, cp_case, submit
+from tests.support.browser import assert_accessible, sign_in
+from tests.support.factories import (
+    CP_CORE,
+    PASSWORD,
+    UserFactory,
+    allocate,
+    rating,
+    submitted_audit,
+)
+from tests.support.worlds import build_world
 
 pytestmark = [
     pytest.mark.browser,

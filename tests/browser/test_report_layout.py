@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from qpa.accounts.models import Role
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, UserFactory
-from tests.test_report_contract import load_briefing
+from tests.support.briefing import load_briefing
+from tests.support.browser import assert_accessible
+from tests.support.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded")]
 

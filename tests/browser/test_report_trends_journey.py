@@ -13,9 +13,16 @@ from playwright.sync_api import Page, expect
 
 from qpa.accounts.models import Role
 from qpa.reports.services import report_aggregates_refresh
-from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, CaseFactory, TeamFactory, UserFactory, area, submitted_audit
-from tests.test_report_contract import load_briefing
+from tests.support.briefing import load_briefing
+from tests.support.browser import assert_accessible
+from tests.support.factories import (
+    PASSWORD,
+    CaseFactory,
+    TeamFactory,
+    UserFactory,
+    area,
+    submitted_audit,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded")]
 

@@ -15,11 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from qpa.audits.models import AuditAlert, Severity
 from qpa.notifications.models import Notification
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_sign_in_journeys import sign_in
-from tests.cycles_helpers import build_world
-from tests.factories import PASSWORD
-from tests.test_audit_form import started
+from tests.support.audits import started
+from tests.support.browser import assert_accessible, sign_in
+from tests.support.factories import PASSWORD
+from tests.support.worlds import build_world
 
 pytestmark = [
     pytest.mark.browser,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from qpa.demo.council import DEMO_PASSWORD, SIGN_INS, build_demo
-from tests.browser.conftest import assert_accessible
+from qpa.demo.council import SIGN_INS, build_demo
+from tests.support.browser import assert_accessible, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,15 +26,6 @@ HOME_HEADINGS = {
     "practitioner": "Audits of your cases",
     "admin": "Configuration",
 }
-
-
-def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{base}/")
-    expect(page).to_have_url(re.compile(r"/sign-in/"))
-    assert_accessible(page)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("username", [s.username for s in SIGN_INS])
