@@ -427,7 +427,8 @@ def test_a_themed_cycle_draws_from_its_population_with_no_plan_and_shows_its_siz
 
     check = _text(client.get("/cycles/new/check/").content.decode())
     assert "Cases in the population today 5, of which 4 open: Child Protection: 4" in check
-    assert "No plan: 3 cases of the population" in check
+    assert "Sampling plan No plan: the draw takes from the theme’s population alone" in check
+    assert "Number of cases 3 cases of the population" in check
     assert client.post("/cycles/new/check/").status_code == 302
 
     cycle = Cycle.objects.get()

@@ -349,12 +349,23 @@ class HandPickForm(ReasonForm):
     field_order = ["child_id", "reason"]
 
 
+CHOOSE_METHOD = "Choose a fixed number for each area, or a total split in proportion."
+
+
 class PlanForm(GovukForm):
-    name = forms.CharField(label="Name of the plan", max_length=120)
+    """A sampling plan. The page reveals only the chosen method's questions (GOV.UK
+    conditional radios); without JavaScript both show, each labelled with its method."""
+
+    name = forms.CharField(
+        label="Name of the plan",
+        max_length=120,
+        error_messages={"required": "Enter a name for the plan."},
+    )
     method = forms.ChoiceField(
         label="How is the sample shared between service areas?",
         choices=QuotaMethod.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": CHOOSE_METHOD, "invalid_choice": CHOOSE_METHOD},
     )
     total = forms.IntegerField(
         label="Proportional plans: how many cases in total?",
@@ -362,6 +373,11 @@ class PlanForm(GovukForm):
         min_value=1,
         max_value=5000,
         widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-4"}),
+        error_messages={
+            "min_value": "Enter a total of at least 1 case.",
+            "max_value": "Enter a total of 5000 cases or fewer.",
+            "invalid": "Enter the total as a whole number, like 45.",
+        },
     )
     minimum_per_area = forms.IntegerField(
         label="Proportional plans: at least how many cases from each area?",
@@ -369,14 +385,27 @@ class PlanForm(GovukForm):
         min_value=0,
         max_value=500,
         widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-4"}),
+        error_messages={
+            "min_value": "Enter 0 or more cases from each area.",
+            "max_value": "Enter 500 cases or fewer from each area.",
+            "invalid": "Enter the least from each area as a whole number, like 3.",
+        },
     )
     exclude_audited_within_months = forms.IntegerField(
         label="Leave out cases audited in the last how many months?",
+        help_text="Enter 0 to leave no case out.",
         initial=12,
         min_value=0,
         max_value=120,
         widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-3"}),
+        error_messages={
+            "required": "Enter how many months, or 0 to leave no case out.",
+            "min_value": "Enter 0 months or more.",
+            "max_value": "Enter 120 months or fewer.",
+            "invalid": "Enter the months as a whole number, like 12.",
+        },
     )
+    PROPORTIONAL_FIELDS = ("total", "minimum_per_area")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -388,7 +417,18 @@ class PlanForm(GovukForm):
                 min_value=0,
                 max_value=500,
                 widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-3"}),
+                error_messages={
+                    "min_value": f"Enter 0 or more cases from {area.name}.",
+                    "max_value": f"Enter 500 cases or fewer from {area.name}.",
+                    "invalid": f"Enter the cases from {area.name} as a whole number, like 5.",
+                },
             )
+
+    def quota_fields(self) -> list[forms.BoundField]:
+        return [self[f"quota_{area.slug}"] for area in self.areas]
+
+    def proportional_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PROPORTIONAL_FIELDS]
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -398,6 +438,17 @@ class PlanForm(GovukForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # The other method's answers are hidden from the person: they neither count nor
+        # stop the form with an error they cannot see.
+        if data.get("method") == QuotaMethod.FIXED:
+            ignored = list(self.PROPORTIONAL_FIELDS)
+        elif data.get("method") == QuotaMethod.PROPORTIONAL:
+            ignored = [f"quota_{area.slug}" for area in self.areas]
+        else:
+            ignored = []
+        for name in ignored:
+            self.errors.pop(name, None)
+            data[name] = None
         if data.get("method") == QuotaMethod.PROPORTIONAL and not data.get("total"):
             self.add_error("total", "Enter how many cases to draw in total.")
         if data.get("method") == QuotaMethod.FIXED and not any(
