@@ -83,7 +83,7 @@ def action_create(
     notification_send(
         recipient=owner,
         kind="actions.assigned",
-        subject=f"Action for case {audit.case} due on {due_date:%d %B %Y}",
+        subject=f"Action for case {audit.case} due on {due_date:%-d %B %Y}",
         body=f"{acting_user} gave you an action following the audit of case {audit.case}: "
         f"{description}",
         url=action.get_absolute_url(),
@@ -130,7 +130,7 @@ def action_update(
         notification_send(
             recipient=new_owner,
             kind="actions.assigned",
-            subject=f"Action for case {action.audit.case} due on {action.due_date:%d %B %Y}",
+            subject=f"Action for case {action.audit.case} due on {action.due_date:%-d %B %Y}",
             body=f"{acting_user} gave you an action following the audit of case "
             f"{action.audit.case}: {action.description}",
             url=action.get_absolute_url(),
@@ -194,7 +194,7 @@ def actions_escalate_overdue(*, today: date | None = None) -> OverdueCounts:
                 kind="actions.overdue",
                 subject=f"Action for case {case} is overdue",
                 body=f"Your action following the audit of case {case} was due on "
-                f"{action.due_date:%d %B %Y}: {action.description}",
+                f"{action.due_date:%-d %B %Y}: {action.description}",
                 url=action.get_absolute_url(),
                 dedupe_key=f"{key}:{action.owner_id}:owner",
             )
@@ -212,7 +212,7 @@ def actions_escalate_overdue(*, today: date | None = None) -> OverdueCounts:
                 kind="actions.overdue_escalated",
                 subject=f"Overdue action: {action.owner} on case {case}",
                 body=f"{action.owner} has an action following the audit of case {case}, due "
-                f"on {action.due_date:%d %B %Y}, not yet completed: {action.description}",
+                f"on {action.due_date:%-d %B %Y}, not yet completed: {action.description}",
                 url=action.get_absolute_url(),
                 dedupe_key=f"{key}:{manager.pk}:escalation",
             )

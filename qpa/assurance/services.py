@@ -38,6 +38,7 @@ from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.audits.signals import counted_ratings_changed
 from qpa.cases.models import Case
 from qpa.core.events import event_record
+from qpa.core.wording import plural
 from qpa.cycles import independence
 from qpa.cycles.models import Allocation, AllocationStatus, Cycle, CycleStatus
 from qpa.cycles.sampling import new_seed, proportional_quotas, ranked
@@ -465,8 +466,8 @@ def _nobody_message(plan: ReAuditPlan) -> str:
     ids = sorted(p.entry.case.child_id for p in plan.unplaced)
     if plan.capacity is not None:
         return (
-            f"{len(ids)} of the {plan.drawn} cases drawn cannot be given to anyone: everybody "
-            "independent of them already has "
+            f"{len(ids)} of the {plural(plan.drawn, 'case')} drawn cannot be given to anyone: "
+            "everybody independent of them already has "
             f"{plan.capacity} re-audit{'s' if plan.capacity != 1 else ''} of this draw, or "
             "audited the case, works in its team or holds its area. Raise the number each "
             "person can take, or draw fewer cases. Nothing was drawn."

@@ -656,7 +656,7 @@ def critical_alerts_escalate(*, now: Any = None) -> int:
                     kind="audits.critical_escalated",
                     subject=f"Critical audit of case {audit.case} not acknowledged",
                     body=f"The audit of case {audit.case} was rated critical on "
-                    f"{timezone.localtime(submission.at):%d %B %Y at %H:%M} and has not been "
+                    f"{timezone.localtime(submission.at):%-d %B %Y at %H:%M} and has not been "
                     f"acknowledged by {waiting_for}. Make sure a manager acts today.",
                     url=audit.get_absolute_url(),
                     dedupe_key=f"audits:critical-escalated:{submission.token}:{director.pk}",

@@ -23,6 +23,7 @@ from qpa.audits.models import Audit, AuditStatus
 from qpa.audits.services import audit_create
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record
+from qpa.core.wording import plural
 from qpa.cycles import independence, sampling
 from qpa.cycles.models import (
     Allocation,
@@ -839,9 +840,9 @@ def allocation_create(*, acting_user: User | None, cycle: Cycle) -> list[Allocat
     if unallocated:
         names = ", ".join(str(s.case) for s in current if s.pk in unallocated)
         raise ValidationError(
-            f"{len(unallocated)} cases cannot be allocated: the auditors independent of their "
-            f"teams have no room left ({names}). Create the cycle again with more auditors or "
-            "more capacity."
+            f"{plural(len(unallocated), 'case')} cannot be allocated: the auditors independent of "
+            f"their teams have no room left ({names}). Create the cycle again with more auditors "
+            "or more capacity."
         )
     allocations = Allocation.objects.bulk_create(
         Allocation(

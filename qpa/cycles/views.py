@@ -21,6 +21,7 @@ from qpa.accounts.permissions import Permission, acting_user, permission_require
 from qpa.audits.models import Audit
 from qpa.core.events import record_view
 from qpa.core.forms import GovukForm, add_validation_error
+from qpa.core.wording import plural
 from qpa.cycles import exports, services
 from qpa.cycles import forms as cycle_forms
 from qpa.cycles.models import (
@@ -641,7 +642,7 @@ def cycle_allocate(request: HttpRequest, cycle_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_validation_error(form, error)
         else:
-            messages.success(request, f"{len(created)} cases allocated to auditors.")
+            messages.success(request, f"{plural(len(created), 'case')} allocated to auditors.")
             return redirect("cycles:cycle-sample", cycle_id=cycle.public_id)
     return render(
         request,

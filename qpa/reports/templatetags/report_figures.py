@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from qpa.core.wording import plural
 from qpa.reports.disclosure import HIDDEN
 
 register = template.Library()
@@ -14,6 +15,16 @@ register = template.Library()
 @register.filter
 def n(value: Any) -> str:
     return HIDDEN if value is None else str(value)
+
+
+@register.filter
+def counted(value: Any, forms: str) -> str:
+    """A figure with its noun, singular for one: "1 case", "12 cases"; a hidden figure
+    reads "cases (number not shown)"."""
+    noun, _, plural_form = forms.partition(",")
+    if value is None:
+        return f"{plural_form or noun + 's'} (number {HIDDEN})"
+    return plural(int(value), noun, plural_form or None)
 
 
 @register.filter
