@@ -148,3 +148,41 @@ def share_changed(pairs: Sequence[tuple[int, int]]) -> float | None:
     if not pairs:
         return None
     return sum(1 for first, agreed in pairs if first != agreed) / len(pairs)
+
+
+# Fewer pairs measure nothing: with one pair, one disagreement takes kappa from 1 to 0.
+MIN_PAIRS = 5
+TOO_FEW_PAIRS = "too few pairs to measure"
+# How far two auditors agree, in words, by linearly weighted kappa: the bands of Landis
+# and Koch (1977), docs/moderation.md.
+AGREEMENT_WORDS = [
+    (0.81, "almost completely"),
+    (0.61, "closely"),
+    (0.41, "moderately"),
+    (0.21, "a little"),
+    (0.0, "hardly at all"),
+]
+
+
+def agreement_words(figures: Agreement) -> str:
+    """How far the pairs agree, in a word or two: "closely", "too few pairs to measure"."""
+    if figures.n < MIN_PAIRS:
+        return TOO_FEW_PAIRS
+    kappa = figures.linear.kappa if figures.linear else None
+    if kappa is None:
+        return "the same rating every time"
+    for floor, words in AGREEMENT_WORDS:
+        if kappa >= floor:
+            return words
+    return "less than chance alone would give"
+
+
+def agreement_sentence(figures: Agreement, *, who: str = "Auditors") -> str:
+    """ "Auditors agreed closely (weighted kappa 0.72, from 24 pairs)"."""
+    pairs = f"{figures.n} pair" if figures.n == 1 else f"{figures.n:,} pairs"
+    if figures.n < MIN_PAIRS:
+        return f"Too few pairs to measure how far {who.lower()} agree ({pairs})"
+    kappa = figures.linear.kappa if figures.linear else None
+    if kappa is None:
+        return f"{who} gave every case the same rating (from {pairs}): kappa cannot be worked out"
+    return f"{who} agreed {agreement_words(figures)} (weighted kappa {kappa:.2f}, from {pairs})"

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, acting_user, user_can
-from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.models import AuditStatus
 from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
 from qpa.core.events import record_view
 from qpa.cycles.models import AllocationStatus
 from qpa.cycles.selectors import cycles_in_view, my_allocations
 from qpa.home.checklist import first_day_steps
 from qpa.organisation.models import ServiceArea, Team
+from qpa.reports.counting import counted_audits
 from qpa.tools.models import AuditTool, RatingScale
 
 RECENT_DAYS = 90
@@ -72,10 +73,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _this_month_by_area() -> list[dict[str, Any]]:
-    """Counts only: this is shown to roles that see figures, not case detail."""
+    """Counts only: this is shown to roles that see figures, not case detail. Counted as
+    the report counts: a moderator's audit and a re-audit are not audits of their own."""
     start = timezone.localdate().replace(day=1)
     counts = dict(
-        Audit.objects.filter(status=AuditStatus.SUBMITTED, audit_date__gte=start)
+        counted_audits()
+        .filter(audit_date__gte=start)
         .values_list("service_area")
         .annotate(n=Count("pk"))
         .values_list("service_area", "n")

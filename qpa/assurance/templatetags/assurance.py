@@ -6,6 +6,12 @@ from typing import Any
 
 from django import template
 
+from qpa.assurance.agreement import (
+    MIN_PAIRS,
+    Agreement,
+    agreement_sentence,
+    agreement_words,
+)
 from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import Audit
 
@@ -26,3 +32,24 @@ def percent(value: float | None) -> str:
 def figure(value: float | None) -> str:
     """A kappa or a bound to two places; "not defined" when kappa has no value."""
     return "not defined" if value is None else f"{value:.2f}"
+
+
+@register.filter
+def agreement_in_words(figures: Agreement) -> str:
+    return agreement_words(figures)
+
+
+@register.filter
+def agreement_of_moderators(figures: Agreement) -> str:
+    return agreement_sentence(figures, who="Auditors and moderators")
+
+
+@register.filter
+def measured(figures: Agreement) -> bool:
+    """Enough pairs for a kappa to mean something (fewer: "too few pairs to measure")."""
+    return figures.n >= MIN_PAIRS
+
+
+@register.simple_tag
+def min_pairs() -> int:
+    return MIN_PAIRS
