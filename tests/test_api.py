@@ -5,16 +5,27 @@ JSON problems, and 401 for anyone without a token."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qpa.accounts.models import User
@@ -23,12 +34,22 @@ from qpa.actions.models import Action, ActionStatus
 from qpa.api.api import api
 from qpa.api.models import ApiToken, TokenScope
 from qpa.api.services import api_token_create, api_token_revoke
-from qpa.audits.models import Audit, AuditChange, AuditStatus, ChangeKind
+from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
+from qpa.audits.models import Audit, AuditChange, AuditStatus, ChangeKind, DomainRating
+from qpa.cases.models import Case
 from qpa.core.models import Event
 from qpa.cycles.models import Allocation
+from qpa.organisation.models import Team
 from tests.support.api import as_user, client_for, token_for
 from tests.support.audits import completed, cp_case, started, submit
-from tests.support.factories import allocate
+from tests.support.factories import (
+    CaseFactory,
+    TeamFactory,
+    allocate,
+    area,
+    rating,
+    submitted_audit,
+)
 from tests.support.people import signed_in
 from tests.support.worlds import World
 
@@ -423,3 +444,299 @@ def test_a_token_needs_no_session_and_the_mfa_step_does_not_redirect_it(
     assert "sessionid" not in response.cookies
     # A session that has passed only the password step is still sent to its second step.
     assert signed_in(world.cal).get("/")["Location"].startswith("/sign-in/")
+
+
+# --- Operation ids -------------------------------------------------------------------
+
+
+def test_each_operation_is_named_by_its_view_for_generated_clients() -> None:
+    schema = api.get_openapi_schema(path_prefix=f"{API}/")
+    ids = [
+        operation["operationId"] for item in schema["paths"].values() for operation in item.values()
+    ]
+    assert len(ids) == len(set(ids)), "two operations share an id"
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)+", op) for op in ids), ids
+    assert {"case_list", "case_detail", "audit_submit", "report_summary_read"} <= set(ids)
+    assert schema["paths"][f"{API}/cases"]["get"]["operationId"] == "case_list"
+    submit_path = f"{API}/audits/{{audit_id}}/submit"
+    assert schema["paths"][submit_path]["post"]["operationId"] == "audit_submit"
+
+
+# --- Lists: a fixed number of queries, filters in the database -----------------------
+
+# Each list, as a reader who runs cycles (an Assistant Director) sees it; cases filtered
+# to the team whose rows the test adds.
+LISTS = [
+    "/cases?team=Quality+Team",
+    "/cycles",
+    "/allocations",
+    "/audits",
+    "/actions",
+    "/reaudits",
+    "/moderations",
+]
+
+
+def _add_rows(world: World, team: Team, n: int) -> None:
+    """n more of everything the lists show, each with what its row names: a case of
+    `team`, its allocation (and cycle) to cal, cal's submitted audit of it with an
+    action, a submitted re-audit of that audit by bob that differs in its ratings (every
+    other original agreed at moderation, so the counted ratings are the agreed ones),
+    and a moderation by bob with both audits submitted."""
+    now, today = timezone.now(), timezone.localdate()
+    draw = ReAuditDraw.objects.get_or_create(
+        quarter="2026-Q3",
+        defaults={"seed": "5eed" * 16, "requested_count": 1, "drawn_at": now},
+    )[0]
+    start = Case.objects.filter(team=team).count()
+    for i in range(start, start + n):
+        case = CaseFactory(child_id=f"QT{i:03d}", team=team)
+        allocation = allocate(world, auditor=world.cal, case=case, tool_slug="quality-of-practice")
+        audit = submitted_audit(case=case, auditor=world.cal, overall="Inadequate")
+        Audit.objects.filter(pk=audit.pk).update(allocation=allocation)
+        if i % 2:
+            Audit.objects.filter(pk=audit.pk).update(
+                agreed_at=now, agreed_overall_rating=rating("Adequate")
+            )
+            DomainRating.objects.filter(audit=audit).update(agreed_rating=rating("Adequate"))
+        Action.objects.create(
+            audit=audit, description="See the child alone.", owner=world.amy, due_date=today
+        )
+        second = submitted_audit(case=case, auditor=world.bob, overall="Good")
+        ReAudit.objects.create(
+            draw=draw, original=audit, reaudit=second, auditor=world.bob, rank=i, due_date=today
+        )
+        Moderation.objects.create(
+            draw=ModerationDraw.objects.create(
+                cycle=allocation.sampled_case.cycle,
+                share=0.1,
+                seed="5eed" * 16,
+                frame_size=1,
+                drawn_at=now,
+            ),
+            allocation=allocation,
+            moderator=world.bob,
+            moderation_audit=submitted_audit(case=case, auditor=world.bob, overall="Adequate"),
+            rank=1,
+        )
+
+
+def _all_of(path: str) -> str:
+    return f"{API}{path}{'&' if '?' in path else '?'}page_size=100"
+
+
+def test_every_list_reads_20_rows_in_the_queries_it_takes_for_2(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    lead = as_user(world.lead)
+    team = TeamFactory(name="Quality Team", service_area=area("child-protection"))
+    _add_rows(world, team, 2)
+    few: dict[str, tuple[int, int]] = {}
+    for path in LISTS:
+        with CaptureQueriesContext(connection) as queries:
+            response = lead.get(_all_of(path))
+        assert response.status_code == 200, path
+        listed = response.json()
+        assert listed["count"] >= 2 and len(listed["results"]) == listed["count"], path
+        few[path] = (len(queries), listed["count"])
+        # Authentication, count, page, the event: whatever the rows need is read with them.
+        assert len(queries) <= 12, f"{path}: {len(queries)} queries"
+    _add_rows(world, team, 18)
+    for path in LISTS:
+        queries_for_few, rows_for_few = few[path]
+        with django_assert_max_num_queries(queries_for_few):
+            response = lead.get(_all_of(path))
+        assert response.json()["count"] == 10 * rows_for_few, path
+
+
+def test_a_listed_reaudit_compares_as_the_reaudit_does_alone(world: World) -> None:
+    team = TeamFactory(name="Quality Team", service_area=area("child-protection"))
+    _add_rows(world, team, 3)
+    lead = as_user(world.lead)
+    listed = lead.get(f"{API}/reaudits").json()["results"]
+    assert len(listed) == 3
+    for row in listed:
+        alone = lead.get(f"{API}/reaudits/{row['id']}").json()
+        assert row == alone
+        assert row["comparison"][-1]["domain"] == "Overall"
+    # Agreed at moderation, the original counts as Adequate; otherwise as Inadequate.
+    overall = sorted(row["comparison"][-1]["original"] for row in listed)
+    assert overall == ["Adequate", "Inadequate", "Inadequate"]
+    assert {row["comparison"][-1]["outcome"] for row in listed} == {"Improved"}
+
+
+def test_a_moderation_names_its_audits_from_the_database_as_the_reader_may_open_them(
+    world: World,
+) -> None:
+    team = TeamFactory(name="Quality Team", service_area=area("child-protection"))
+    _add_rows(world, team, 2)
+    moderation = Moderation.objects.select_related("allocation__audit").first()
+    assert moderation is not None
+    first = moderation.allocation.audit
+    # While bob's moderation audit is a draft, cal (the first auditor) is not told of the
+    # moderation, and bob may not open cal's audit.
+    Audit.objects.filter(pk=moderation.moderation_audit_id).update(status=AuditStatus.DRAFT)
+    bob = as_user(world.bob)
+    shown = bob.get(f"{API}/moderations/{moderation.public_id}").json()
+    assert shown["first_audit"] is None
+    assert shown["moderation_audit"] == str(moderation.moderation_audit.public_id)
+    listed = {m["id"]: m for m in bob.get(f"{API}/moderations").json()["results"]}
+    assert listed[str(moderation.public_id)] == shown
+    cal = as_user(world.cal)
+    assert str(moderation.public_id) not in cal.get(f"{API}/moderations").content.decode()
+    lead = as_user(world.lead)
+    both = lead.get(f"{API}/moderations/{moderation.public_id}").json()
+    assert both["first_audit"] == str(first.public_id)
+    assert both["moderation_audit"] == str(moderation.moderation_audit.public_id)
+
+
+# --- The report summary: typed in the schema, unchanged in the document --------------
+
+
+def _summary_of(client: Client, reader: User, **params: str) -> tuple[dict[str, Any], Any]:
+    """The API's report summary, and the document the reports build for the same reader
+    (qpa.reports.document), as JSON."""
+    from qpa.reports.document import report_document
+    from qpa.reports.summary import parse_month
+
+    response = client.get(f"{API}/reports/summary", {"from": "2026-04", "to": "2027-03", **params})
+    assert response.status_code == 200
+    compare = params.get("compare_from"), params.get("compare_to")
+    expected = report_document(
+        reader=reader,
+        period_from=parse_month("2026-04"),
+        period_to=parse_month("2027-03"),
+        intervals=params.get("intervals") == "true",
+        unsuppressed=params.get("unsuppressed") == "true",
+        compare=(parse_month(compare[0]), parse_month(compare[1])) if compare[0] else None,
+        teams=params.get("teams") == "true",
+        assurance=params.get("assurance") == "true",
+    )
+    return response.json(), json.loads(json.dumps(expected, cls=DjangoJSONEncoder))
+
+
+def _undeclared(
+    value: Any, schema: dict[str, Any], components: dict[str, Any], at: str
+) -> list[str]:
+    """The members of `value` that `schema` does not declare, where it allows no others."""
+    if value is None:
+        return []
+    if "anyOf" in schema:
+        schema = next(s for s in schema["anyOf"] if s.get("type") != "null")
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[1]]
+    missing = []
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for key, member in value.items():
+            if key in properties:
+                missing += _undeclared(member, properties[key], components, f"{at}.{key}")
+            elif not schema.get("additionalProperties"):
+                missing.append(f"{at}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            missing += _undeclared(item, schema.get("items", {}), components, f"{at}[]")
+    return missing
+
+
+EVERY_MEMBER = {
+    "intervals": "true",
+    "compare_from": "2025-04",
+    "compare_to": "2026-03",
+    "teams": "true",
+    "assurance": "true",
+}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"intervals": "true"}, EVERY_MEMBER, {**EVERY_MEMBER, "unsuppressed": "true"}],
+    ids=["suppressed", "with-intervals", "every-member", "every-member-in-full"],
+)
+def test_the_report_summary_is_typed_member_by_member_and_its_document_unchanged(
+    scene: Scene, params: dict[str, str]
+) -> None:
+    lead = as_user(scene.world.lead)
+    schema = lead.get(f"{API}/openapi.json").json()  # as a client generator reads it
+    components = schema["components"]["schemas"]
+    answer = schema["paths"][f"{API}/reports/summary"]["get"]["responses"]["200"]
+    typed = answer["content"]["application/json"]["schema"]
+    assert typed == {"$ref": "#/components/schemas/ReportSummary"}
+    summary = components["ReportSummary"]
+    assert not summary.get("additionalProperties")
+    assert summary["properties"]["overall"]["items"] == {
+        "$ref": "#/components/schemas/RatingFigures"
+    }
+    assert summary["properties"]["period"] == {"$ref": "#/components/schemas/ReportPeriod"}
+    assert components["ReportPeriod"]["properties"]["from"]["format"] == "date"
+
+    document, expected = _summary_of(lead, scene.world.lead, **params)
+    # The same members, in the same order, with the same values: byte for byte.
+    assert json.dumps(document) == json.dumps(expected)
+    assert ("ci95" in document["overall"][0]) == ("intervals" in params)
+    for member in ("comparison", "teams", "assurance"):
+        assert (member in document) == (params is EVERY_MEMBER or "teams" in params)
+    assert _undeclared(document, typed, components, "summary") == []
+
+
+def test_a_client_generated_from_the_schema_reads_a_typed_report_summary(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """openapi-python-client, as a council's developer would run it over openapi.json:
+    the report summary comes back as a ReportSummary, each member typed."""
+    lead = as_user(scene.world.lead)
+    (tmp_path / "openapi.json").write_text(lead.get(f"{API}/openapi.json").content.decode())
+    tools = Path(sys.executable).parent
+    generated = subprocess.run(  # noqa: S603 - the venv's own generator, fixed arguments
+        [
+            str(tools / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(tmp_path / "openapi.json"),
+            "--output-path",
+            str(tmp_path / "qpa_client"),
+            "--meta",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"},
+        check=False,
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    assert (tmp_path / "qpa_client" / "api" / "cases" / "case_list.py").exists()
+
+    sys.path.insert(0, str(tmp_path))
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        client_module = importlib.import_module("qpa_client.client")
+        summary_module = importlib.import_module("qpa_client.api.reports.report_summary_read")
+        models = importlib.import_module("qpa_client.models")
+        secret = token_for(scene.world.lead)
+        client = client_module.AuthenticatedClient(
+            base_url="http://testserver",
+            token=secret,
+            httpx_args={"transport": httpx.WSGITransport(app=WSGIHandler())},
+        )
+        summary = summary_module.sync(
+            client=client, from_="2026-04", to="2027-03", unsuppressed=True, intervals=True
+        )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m == "qpa_client" or m.startswith("qpa_client.")]:
+            del sys.modules[name]
+
+    assert isinstance(summary, models.ReportSummary)
+    assert summary.period.from_.isoformat() == "2026-04-01"
+    assert isinstance(summary.overall[0], models.RatingFigures)
+    assert isinstance(summary.overall[0].count, int)
+    assert isinstance(summary.domains[0], models.DomainFigures)
+    assert all(isinstance(row.ci95, list) for row in summary.overall if row.count)
+    assert isinstance(summary.suppression, models.Suppression)
+    assert summary.suppression.applied is False
+    assert summary.audits_completed == sum(r.count for r in summary.overall) + (
+        summary.not_comparable or 0
+    ) + (summary.no_overall_rating or 0)
