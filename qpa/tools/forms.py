@@ -6,8 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from qpa.core.forms import GovukForm
-from qpa.tools.models import AuditTool, Rating, RatingScale, ToolKind
-from qpa.tools.services import MAX_DESCRIPTOR
+from qpa.tools.models import AuditTool, QuestionAbout, Rating, RatingScale, TextAsked, ToolKind
+from qpa.tools.services import (
+    MAX_DESCRIPTOR,
+    MAX_QUESTION,
+    MAX_QUESTION_HINT,
+    MAX_TEXT_LABEL,
+    QuestionSpec,
+)
 
 
 def _overall_optional() -> forms.BooleanField:
@@ -178,3 +184,60 @@ class CrosswalkForm(GovukForm):
         # Fields added after GovukFormMixin.__init__ need their GOV.UK class here.
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "govuk-select")
+
+
+class QuestionForm(GovukForm):
+    """A question about the child's voice or the family's view (decision 0125)."""
+
+    text = forms.CharField(
+        label="Question",
+        max_length=MAX_QUESTION,
+        help_text="Answered yes, no or not recorded on every audit of the tool.",
+        error_messages={"required": "Enter the question."},
+    )
+    hint = forms.CharField(
+        label="Hint",
+        required=False,
+        max_length=MAX_QUESTION_HINT,
+        help_text="What the auditor looks for in the file.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    about = forms.ChoiceField(
+        label="What does a yes show?",
+        choices=QuestionAbout.choices,
+        widget=forms.RadioSelect,
+        help_text="The report shows the share of audits where the child's lived experience "
+        "is evident (every question about the child answered yes or not applicable) and the "
+        "share with the family's view.",
+        error_messages={
+            "required": "Choose whether the question is about the child or the family."
+        },
+    )
+    allows_not_applicable = forms.BooleanField(
+        label="Auditors may answer not applicable",
+        required=False,
+        help_text="For a question that does not fit every child, such as a baby's wishes.",
+    )
+    text_asked = forms.ChoiceField(
+        label="When does the auditor write a short text?",
+        choices=TextAsked.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose when the question asks for a short text."},
+    )
+    text_label = forms.CharField(
+        label="What the short text is for",
+        required=False,
+        max_length=MAX_TEXT_LABEL,
+        help_text="For example: What did they say?",
+    )
+
+    def spec(self) -> QuestionSpec:
+        data = self.cleaned_data
+        return QuestionSpec(
+            about=data["about"],
+            text=data["text"],
+            hint=data["hint"],
+            allows_not_applicable=bool(data["allows_not_applicable"]),
+            text_asked=data["text_asked"],
+            text_label=data["text_label"],
+        )

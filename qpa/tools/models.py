@@ -164,3 +164,71 @@ class RatingDescriptor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain}: {self.rating}"
+
+
+class QuestionAbout(models.TextChoices):
+    """What a question about the child's voice and the family's view tells the report."""
+
+    CHILD = "child", "The child’s lived experience"
+    FAMILY = "family", "The family’s view"
+
+
+class TextAsked(models.TextChoices):
+    """When a question asks for a short text beside its answer."""
+
+    NEVER = "never", "Never"
+    YES = "yes", "When the answer is yes"
+    NOT_YES = "not_yes", "When the answer is no or not recorded"
+    ALWAYS = "always", "Always"
+
+
+class Answer(models.TextChoices):
+    """The answers to a question about the child's voice or the family's view."""
+
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_RECORDED = "not_recorded", "Not recorded"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class VoiceQuestion(models.Model):
+    """A structured question about the child's voice or the family's view, answered on
+    every audit of the tool version (yes, no, not recorded, and not applicable where the
+    question allows it). Part of the version, like its domains (decision 0125)."""
+
+    version = models.ForeignKey(ToolVersion, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField()
+    about = models.CharField(max_length=8, choices=QuestionAbout.choices)
+    text = models.CharField(max_length=300)
+    hint = models.TextField(blank=True)
+    allows_not_applicable = models.BooleanField(default=False)
+    text_asked = models.CharField(max_length=8, choices=TextAsked.choices, default=TextAsked.NEVER)
+    # The label of the short text, for example "What did they say?".
+    text_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "order"], name="unique_question_order"),
+            models.UniqueConstraint(fields=["version", "text"], name="unique_question_text"),
+            models.CheckConstraint(condition=~models.Q(text=""), name="question_has_text"),
+            models.CheckConstraint(
+                condition=models.Q(text_asked="never") | ~models.Q(text_label=""),
+                name="question_text_has_label",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def text_needed(self, answer: str) -> bool:
+        """Whether `answer` (an `Answer`) needs the short text to be written."""
+        if not answer or answer == Answer.NOT_APPLICABLE:
+            return False
+        if self.text_asked == TextAsked.ALWAYS:
+            return True
+        if self.text_asked == TextAsked.YES:
+            return answer == Answer.YES
+        if self.text_asked == TextAsked.NOT_YES:
+            return answer in (Answer.NO, Answer.NOT_RECORDED)
+        return False

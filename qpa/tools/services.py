@@ -1,11 +1,13 @@
 """Writes to scales and tools. A tool that audits already use is never edited in place:
 the change lands on a new version and old audits stay on theirs. Domains, their grading
-descriptors and whether the overall rating is optional all belong to the version."""
+descriptors, the questions about the child's voice and the family's view, and whether the
+overall rating is optional all belong to the version."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,11 +17,14 @@ from qpa.accounts.models import User
 from qpa.tools.models import (
     AuditTool,
     Domain,
+    QuestionAbout,
     Rating,
     RatingCrosswalk,
     RatingDescriptor,
     RatingScale,
+    TextAsked,
     ToolVersion,
+    VoiceQuestion,
 )
 
 
@@ -184,6 +189,19 @@ def _editable_version(*, acting_user: User | None, tool: AuditTool, note: str) -
             RatingDescriptor(domain=copy, rating_id=d.rating_id, text=d.text)
             for d in old.descriptors.all()
         )
+    VoiceQuestion.objects.bulk_create(
+        VoiceQuestion(
+            version=new,
+            order=q.order,
+            about=q.about,
+            text=q.text,
+            hint=q.hint,
+            allows_not_applicable=q.allows_not_applicable,
+            text_asked=q.text_asked,
+            text_label=q.text_label,
+        )
+        for q in current.questions.all()
+    )
     return new
 
 
@@ -320,3 +338,184 @@ def scale_crosswalk_set(
         RatingCrosswalk(rating=rating, target_scale=target_scale, target=target)
         for rating, target in mapping.items()
     )
+
+
+# --- The child's voice and the family's view (decision 0125) -------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    about: str
+    text: str
+    hint: str = ""
+    allows_not_applicable: bool = False
+    text_asked: str = TextAsked.NEVER
+    text_label: str = ""
+
+
+# The questions QPA suggests, from the briefing's gap (Ofsted: audits missed children's
+# lived experience) and councils' published audit tools. Administrators add them to a
+# tool with one button, then change them like any other.
+SUGGESTED_QUESTIONS = [
+    QuestionSpec(
+        about=QuestionAbout.CHILD,
+        text="Was the child seen, and seen alone where appropriate?",
+        hint="At the visits the file records. Seen alone where the child’s age and "
+        "understanding allow it.",
+        text_asked=TextAsked.NOT_YES,
+        text_label="What is missing",
+    ),
+    QuestionSpec(
+        about=QuestionAbout.CHILD,
+        text="Are the child’s wishes and feelings recorded?",
+        hint="In the child’s own words, or how they were gathered for a child who does not "
+        "speak (observation, play, an advocate).",
+        text_asked=TextAsked.YES,
+        text_label="How and where they are recorded",
+    ),
+    QuestionSpec(
+        about=QuestionAbout.CHILD,
+        text="Were the child’s wishes and feelings acted on?",
+        hint="The plan or a decision changed because of them, or the record explains why not.",
+        allows_not_applicable=True,
+        text_asked=TextAsked.ALWAYS,
+        text_label="What changed because of them, or why not",
+    ),
+    QuestionSpec(
+        about=QuestionAbout.FAMILY,
+        text="Was the family asked about the help they received?",
+        hint="Parents or carers, at a visit, review or conference, or in a feedback form.",
+        text_asked=TextAsked.YES,
+        text_label="What did they say?",
+    ),
+]
+
+MAX_QUESTION = 300
+MAX_QUESTION_HINT = 1_000
+MAX_TEXT_LABEL = 200
+
+
+def _checked_question(spec: QuestionSpec) -> QuestionSpec:
+    text, hint, label = spec.text.strip(), spec.hint.strip(), spec.text_label.strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "Enter the question."
+    elif len(text) > MAX_QUESTION:
+        errors["text"] = f"Keep the question to {MAX_QUESTION} characters or fewer."
+    if spec.about not in QuestionAbout.values:
+        errors["about"] = "Choose whether the question is about the child or the family."
+    if spec.text_asked not in TextAsked.values:
+        errors["text_asked"] = "Choose when the question asks for a short text."
+    if len(hint) > MAX_QUESTION_HINT:
+        errors["hint"] = f"Keep the hint to {MAX_QUESTION_HINT:,} characters or fewer."
+    if spec.text_asked != TextAsked.NEVER and not label:
+        errors["text_label"] = "Say what the short text is for, for example: What did they say?"
+    elif len(label) > MAX_TEXT_LABEL:
+        errors["text_label"] = f"Keep this to {MAX_TEXT_LABEL} characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    return QuestionSpec(
+        about=spec.about,
+        text=text,
+        hint=hint,
+        allows_not_applicable=spec.allows_not_applicable,
+        text_asked=spec.text_asked,
+        text_label=label if spec.text_asked != TextAsked.NEVER else "",
+    )
+
+
+def _check_question_free(
+    version: ToolVersion, text: str, *, except_order: int | None = None
+) -> None:
+    clash = version.questions.filter(text__iexact=text)
+    if except_order is not None:
+        clash = clash.exclude(order=except_order)
+    if clash.exists():
+        raise ValidationError({"text": "This tool already asks that question."})
+
+
+def _question_fields(spec: QuestionSpec) -> dict[str, Any]:
+    return {
+        "about": spec.about,
+        "text": spec.text,
+        "hint": spec.hint,
+        "allows_not_applicable": spec.allows_not_applicable,
+        "text_asked": spec.text_asked,
+        "text_label": spec.text_label,
+    }
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@transaction.atomic
+def tool_question_add(
+    *, acting_user: User | None, tool: AuditTool, spec: QuestionSpec
+) -> ToolVersion:
+    """Add a question about the child's voice or the family's view to the tool: on a new
+    version when audits use the current one."""
+    spec = _checked_question(spec)
+    version = _editable_version(
+        acting_user=acting_user, tool=tool, note=f"Asked: {_short(spec.text)}"
+    )
+    _check_question_free(version, spec.text)
+    last = version.questions.order_by("-order").first()
+    VoiceQuestion.objects.create(
+        version=version, order=(last.order + 1) if last else 1, **_question_fields(spec)
+    )
+    return version
+
+
+@transaction.atomic
+def tool_question_update(
+    *, acting_user: User | None, tool: AuditTool, position: int, spec: QuestionSpec
+) -> ToolVersion:
+    spec = _checked_question(spec)
+    if not tool.current_version.questions.filter(order=position).exists():
+        raise ValidationError("The tool has no such question.")
+    version = _editable_version(
+        acting_user=acting_user, tool=tool, note=f"Changed question: {_short(spec.text)}"
+    )
+    _check_question_free(version, spec.text, except_order=position)
+    version.questions.filter(order=position).update(**_question_fields(spec))
+    return version
+
+
+@transaction.atomic
+def tool_question_remove(
+    *, acting_user: User | None, tool: AuditTool, position: int
+) -> ToolVersion:
+    question = tool.current_version.questions.filter(order=position).first()
+    if question is None:
+        raise ValidationError("The tool has no such question.")
+    version = _editable_version(
+        acting_user=acting_user, tool=tool, note=f"No longer asked: {_short(question.text)}"
+    )
+    version.questions.filter(order=position).delete()
+    # Close the gap so positions stay 1..n.
+    for later in version.questions.filter(order__gt=position).order_by("order"):
+        later.order -= 1
+        later.save(update_fields=["order"])
+    return version
+
+
+@transaction.atomic
+def tool_questions_suggest(*, acting_user: User | None, tool: AuditTool) -> ToolVersion:
+    """Add QPA's suggested questions the tool does not ask yet, in one new version."""
+    asked = {t.casefold() for t in tool.current_version.questions.values_list("text", flat=True)}
+    missing = [q for q in SUGGESTED_QUESTIONS if q.text.casefold() not in asked]
+    if not missing:
+        raise ValidationError("The tool already asks every suggested question.")
+    version = _editable_version(
+        acting_user=acting_user,
+        tool=tool,
+        note="Asked about the child’s voice and the family’s view",
+    )
+    last = version.questions.order_by("-order").first()
+    start = (last.order + 1) if last else 1
+    VoiceQuestion.objects.bulk_create(
+        VoiceQuestion(version=version, order=start + i, **_question_fields(spec))
+        for i, spec in enumerate(missing)
+    )
+    return version

@@ -21,4 +21,12 @@ urlpatterns = [
     path("<slug:slug>/domains/new/", views.domain_add, name="domain-add"),
     path("<slug:slug>/domains/<int:position>/", views.domain_edit, name="domain-edit"),
     path("<slug:slug>/domains/<int:position>/remove/", views.domain_remove, name="domain-remove"),
+    path("<slug:slug>/questions/new/", views.question_add, name="question-add"),
+    path("<slug:slug>/questions/suggested/", views.questions_suggest, name="questions-suggest"),
+    path("<slug:slug>/questions/<int:position>/", views.question_edit, name="question-edit"),
+    path(
+        "<slug:slug>/questions/<int:position>/remove/",
+        views.question_remove,
+        name="question-remove",
+    ),
 ]

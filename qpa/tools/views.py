@@ -3,11 +3,14 @@ validate the form, call the service, redirect."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from qpa.accounts.models import User
 from qpa.accounts.permissions import Permission, permission_required
@@ -16,12 +19,13 @@ from qpa.tools import services
 from qpa.tools.forms import (
     CrosswalkForm,
     DomainForm,
+    QuestionForm,
     ScaleCreateForm,
     ScaleLinesForm,
     ToolCreateForm,
     ToolEditForm,
 )
-from qpa.tools.models import AuditTool, Domain, RatingCrosswalk, RatingScale
+from qpa.tools.models import AuditTool, Domain, RatingCrosswalk, RatingScale, VoiceQuestion
 
 administrators_only = permission_required(Permission.ADMINISTER)
 
@@ -57,6 +61,8 @@ def tool_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tool": tool,
             "version": version,
             "domains": version.domains.prefetch_related("descriptors__rating"),
+            "questions": list(version.questions.all()),
+            "suggestions_left": _suggestions_left(version.questions.all()),
             "in_use": services.version_in_use(version),
             "versions": tool.versions.annotate(
                 audit_count=Count("audits", distinct=True),
@@ -300,3 +306,119 @@ def crosswalk_edit(request: HttpRequest, slug: str, target_slug: str) -> HttpRes
         "tools/scale_form.html",
         {"form": form, "title": f"Crosswalk from {scale.name} to {target.name}", "scale": scale},
     )
+
+
+# --- The child's voice and the family's view (decision 0125) -------------------------
+
+
+def _suggestions_left(questions: Any) -> int:
+    asked = {q.text.casefold() for q in questions}
+    return sum(q.text.casefold() not in asked for q in services.SUGGESTED_QUESTIONS)
+
+
+def _current_question(tool: AuditTool, position: int) -> VoiceQuestion:
+    question = tool.current_version.questions.filter(order=position).first()
+    if question is None:
+        raise Http404
+    return question
+
+
+def _question_page(
+    request: HttpRequest, tool: AuditTool, form: QuestionForm, title: str
+) -> HttpResponse:
+    return render(
+        request,
+        "tools/question_form.html",
+        {
+            "form": form,
+            "tool": tool,
+            "title": title,
+            "in_use": services.version_in_use(tool.current_version),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@administrators_only
+def question_add(request: HttpRequest, slug: str) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    form = QuestionForm(request.POST or None, initial={"text_asked": "never"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.tool_question_add(
+                acting_user=_acting(request), tool=tool, spec=form.spec()
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request, f"Question added. The tool is now at version {version.number}."
+            )
+            return redirect(tool)
+    return _question_page(request, tool, form, f"Add a question to {tool.name}")
+
+
+@administrators_only
+def question_edit(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    question = _current_question(tool, position)
+    initial = {
+        "text": question.text,
+        "hint": question.hint,
+        "about": question.about,
+        "allows_not_applicable": question.allows_not_applicable,
+        "text_asked": question.text_asked,
+        "text_label": question.text_label,
+    }
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.tool_question_update(
+                acting_user=_acting(request), tool=tool, position=position, spec=form.spec()
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request, f"Question saved. The tool is now at version {version.number}."
+            )
+            return redirect(tool)
+    return _question_page(request, tool, form, "Change the question")
+
+
+@administrators_only
+def question_remove(request: HttpRequest, slug: str, position: int) -> HttpResponse:
+    tool = get_object_or_404(AuditTool, slug=slug)
+    question = _current_question(tool, position)
+    if request.method == "POST":
+        version = services.tool_question_remove(
+            acting_user=_acting(request), tool=tool, position=position
+        )
+        messages.success(request, f"Question removed. The tool is now at version {version.number}.")
+        return redirect(tool)
+    return render(
+        request,
+        "tools/question_remove.html",
+        {
+            "tool": tool,
+            "question": question,
+            "in_use": services.version_in_use(tool.current_version),
+        },
+    )
+
+
+@administrators_only
+@require_POST
+def questions_suggest(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add QPA's suggested questions the tool does not ask yet."""
+    tool = get_object_or_404(AuditTool, slug=slug)
+    try:
+        version = services.tool_questions_suggest(acting_user=_acting(request), tool=tool)
+    except ValidationError:
+        messages.success(request, "Nothing to add: the tool already asks every suggested question.")
+    else:
+        messages.success(
+            request,
+            f"The suggested questions are added. The tool is now at version {version.number}.",
+        )
+    return redirect(tool)
