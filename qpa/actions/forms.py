@@ -131,3 +131,15 @@ class ActionCompleteForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter the evidence that the action was completed."},
     )
+
+
+class DeclineForm(GovukForm):
+    """Why a Head of Service declines an auditor's recommended action (decision 0126)."""
+
+    reason = forms.CharField(
+        label="Why do you decline it?",
+        help_text="The auditor is told, and it stays with the audit.",
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the recommended action is declined."},
+    )

@@ -32,6 +32,14 @@ class Action(BaseModel):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The auditor's recommended action this one was confirmed from (decision 0126).
+    recommendation = models.OneToOneField(
+        "audits.RecommendedAction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="action",
+    )
 
     class Meta:
         ordering = ["due_date", "created_at"]

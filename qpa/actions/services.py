@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from qpa.accounts.models import Role, User
 from qpa.actions.models import Action, ActionStatus
-from qpa.audits.models import Audit, AuditStatus
-from qpa.audits.services import MAX_TEXT, audit_severity
+from qpa.audits.models import Audit, AuditStatus, RecommendationStatus, RecommendedAction
+from qpa.audits.services import MAX_TEXT, alert_recipients, audit_severity
 from qpa.core.events import event_record
 from qpa.notifications.services import notification_send
 
@@ -65,11 +65,21 @@ def _child(action: Action) -> str:
 
 @transaction.atomic
 def action_create(
-    *, acting_user: User, audit: Audit, description: str, owner: User, due_date: date
+    *,
+    acting_user: User,
+    audit: Audit,
+    description: str,
+    owner: User,
+    due_date: date,
+    recommendation: RecommendedAction | None = None,
 ) -> Action:
+    """A follow-up action on a submitted audit rated inadequate or worse, or on any
+    submitted audit when it confirms the auditor's `recommendation` (decision 0126)."""
     if not can_plan(acting_user):
         raise PermissionDenied("Only a Head of Service plans follow-up actions.")
-    if audit.status != AuditStatus.SUBMITTED or audit_severity(audit) is None:
+    if audit.status != AuditStatus.SUBMITTED or (
+        recommendation is None and audit_severity(audit) is None
+    ):
         raise ValidationError("Actions are planned on submitted audits rated inadequate or worse.")
     description = _check(description=description, owner=owner, due_date=due_date)
     action = Action.objects.create(
@@ -77,6 +87,7 @@ def action_create(
         description=description,
         owner=owner,
         due_date=due_date,
+        recommendation=recommendation,
         created_by=acting_user,
         updated_by=acting_user,
     )
@@ -218,3 +229,137 @@ def actions_escalate_overdue(*, today: date | None = None) -> OverdueCounts:
             )
             counts.escalations += escalated is not None
     return counts
+
+
+# --- Recommended actions (decision 0126) ---------------------------------------------
+
+
+def _undecided(recommendation: RecommendedAction) -> RecommendedAction:
+    """The recommendation, locked, while it waits for a decision on a submitted audit."""
+    # Locked alone: PostgreSQL locks no nullable side of a join (the suggested owner).
+    fresh = RecommendedAction.objects.select_for_update().get(pk=recommendation.pk)
+    if fresh.audit.status != AuditStatus.SUBMITTED:
+        raise ValidationError("A recommendation is decided on once its audit is submitted.")
+    if not fresh.is_proposed:
+        raise ValidationError("This recommendation has been decided on already.")
+    return fresh
+
+
+def _decided(fresh: RecommendedAction, acting_user: User, status: str) -> None:
+    fresh.status = status
+    fresh.decided_by = acting_user
+    fresh.decided_at = timezone.now()
+    fresh.updated_by = acting_user
+
+
+@transaction.atomic
+def recommendation_confirm(
+    *,
+    acting_user: User,
+    recommendation: RecommendedAction,
+    description: str,
+    owner: User,
+    due_date: date,
+) -> Action:
+    """A Head of Service confirms the auditor's recommended action, as it is or changed
+    (what, who, by when): it becomes a follow-up action, and its owner is told."""
+    if not can_plan(acting_user):
+        raise PermissionDenied("Only a Head of Service decides on recommended actions.")
+    fresh = _undecided(recommendation)
+    _decided(fresh, acting_user, RecommendationStatus.CONFIRMED)
+    fresh.save()
+    action = action_create(
+        acting_user=acting_user,
+        audit=fresh.audit,
+        description=description,
+        owner=owner,
+        due_date=due_date,
+        recommendation=fresh,
+    )
+    changed = [
+        name
+        for name, same in (
+            ("description", action.description == fresh.description),
+            ("owner", action.owner_id == fresh.suggested_owner_id),
+            ("due_date", action.due_date == fresh.due_date),
+        )
+        if not same
+    ]
+    event_record(
+        action="recommendation.confirmed",
+        actor=acting_user,
+        obj=fresh,
+        child_id=_child(action),
+        data={"action": str(action.public_id), "changed": changed},
+    )
+    return action
+
+
+@transaction.atomic
+def recommendation_decline(
+    *, acting_user: User, recommendation: RecommendedAction, reason: str
+) -> RecommendedAction:
+    """A Head of Service declines the auditor's recommended action, saying why; the
+    auditor is told."""
+    if not can_plan(acting_user):
+        raise PermissionDenied("Only a Head of Service decides on recommended actions.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the recommended action is declined."})
+    if len(reason) > MAX_TEXT:
+        raise ValidationError({"reason": f"Keep this to {MAX_TEXT:,} characters or fewer."})
+    fresh = _undecided(recommendation)
+    _decided(fresh, acting_user, RecommendationStatus.DECLINED)
+    fresh.decline_reason = reason
+    fresh.save()
+    audit = fresh.audit
+    if audit.auditor is not None and audit.auditor.is_active:
+        notification_send(
+            recipient=audit.auditor,
+            kind="actions.recommendation_declined",
+            subject=f"Your recommended action for case {audit.case} was declined",
+            body=f"{acting_user} declined the action you recommended in the audit of case "
+            f"{audit.case}: {fresh.description} Their reason: {reason}",
+            url=audit.get_absolute_url(),
+            dedupe_key=f"actions:recommendation-declined:{fresh.public_id}",
+        )
+    event_record(
+        action="recommendation.declined",
+        actor=acting_user,
+        obj=fresh,
+        child_id=audit.case.child_id,
+        data={"audit": str(audit.public_id)},
+    )
+    return fresh
+
+
+def recommendations_waiting(audit: Audit) -> int:
+    return RecommendedAction.objects.filter(
+        audit=audit, status=RecommendationStatus.PROPOSED
+    ).count()
+
+
+def recommendations_announce(*, audit: Audit, **_: object) -> int:
+    """When an audit with recommended actions is submitted, the Heads of Service of its
+    area hear that they wait for a decision (a receiver of `audit_submitted`). Never a
+    side of an open moderation of the audit: the blind rule (qpa.audits.blind)."""
+    waiting = recommendations_waiting(audit)
+    if not waiting:
+        return 0
+    sent = 0
+    plural = "action waits" if waiting == 1 else "actions wait"
+    for person in alert_recipients(audit):
+        if not can_plan(person):
+            continue
+        notification = notification_send(
+            recipient=person,
+            kind="actions.recommended",
+            subject=f"Recommended {plural} for your decision: case {audit.case}",
+            body=f"{audit.auditor_display} audited case {audit.case} and recommends "
+            f"{waiting} follow-up {'action' if waiting == 1 else 'actions'}. Confirm, "
+            "change or decline each on the audit's page.",
+            url=f"{audit.get_absolute_url()}#recommendations",
+            dedupe_key=f"actions:recommended:{audit.public_id}:{audit.version}:{person.pk}",
+        )
+        sent += notification is not None
+    return sent

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
+from qpa.accounts.models import User
 from qpa.audits.models import Captured, ChildSafe
 from qpa.audits.services import MAX_TEXT
-from qpa.core.forms import GovukForm
-from qpa.tools.models import Domain, Rating
+from qpa.core.forms import GovukDateField, GovukForm
+from qpa.tools.models import Answer, Domain, Rating, TextAsked, VoiceQuestion
 
 NOT_APPLICABLE = "not-applicable"
 NO_OVERALL_RATING = "none"
@@ -183,3 +186,108 @@ class ReplyForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Enter your reply."},
     )
+
+
+class VoiceForm(GovukForm):
+    """The tool version's questions about the child's voice and the family's view: one
+    set of radios each, and the short text where the question asks for one."""
+
+    def __init__(self, *args: Any, questions: list[VoiceQuestion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        when: dict[str, str] = {
+            TextAsked.YES: "Needed when you answer yes.",
+            TextAsked.NOT_YES: "Needed when you answer no or not recorded.",
+            TextAsked.ALWAYS: "Needed with any answer but not applicable.",
+        }
+        for question in questions:
+            choices = [(a.value, a.label) for a in Answer if a != Answer.NOT_APPLICABLE]
+            if question.allows_not_applicable:
+                choices.append((Answer.NOT_APPLICABLE.value, Answer.NOT_APPLICABLE.label))
+            self.fields[f"answer_{question.order}"] = forms.ChoiceField(
+                label=question.text,
+                help_text=question.hint,
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+                choices=choices,
+                error_messages={"invalid_choice": "Choose one of the answers."},
+            )
+            if question.text_asked != TextAsked.NEVER:
+                field = _text(question.text_label, rows=3, help_text=when[question.text_asked])
+                field.widget.attrs["class"] = "govuk-textarea"
+                self.fields[f"text_{question.order}"] = field
+
+    def pairs(self) -> list[tuple[VoiceQuestion, Any, Any]]:
+        """(question, its radios, its text box or None) for the template."""
+        return [
+            (
+                q,
+                self[f"answer_{q.order}"],
+                self[f"text_{q.order}"] if f"text_{q.order}" in self.fields else None,
+            )
+            for q in self.questions
+        ]
+
+    def answers(self) -> dict[int, tuple[str, str]]:
+        """{question position: (answer, text)}; call after is_valid()."""
+        data = self.cleaned_data
+        return {
+            q.order: (data.get(f"answer_{q.order}") or "", data.get(f"text_{q.order}") or "")
+            for q in self.questions
+        }
+
+
+RECOMMENDATION_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
+
+
+class RecommendationForm(GovukForm):
+    """An action the auditor recommends: what, a suggested owner, by when."""
+
+    description = forms.CharField(
+        label="What needs to be done",
+        max_length=MAX_TEXT,
+        help_text="One action: what, and for the child’s sake why.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter what needs to be done."},
+    )
+    suggested_owner = forms.TypedChoiceField(
+        label="Suggested owner",
+        coerce=int,
+        required=False,
+        help_text="The Head of Service decides who owns it. Type a name to find someone.",
+        widget=forms.Select(attrs={"data-qpa-searchable": "Search for a person by name"}),
+        error_messages={"invalid_choice": "Choose the suggested owner from the list."},
+    )
+    due_date = GovukDateField(
+        label="By when",
+        subject="The date by when it should be done",
+        help_text="For example, 27 3 2027",
+        input_formats=RECOMMENDATION_DATE_FORMATS,
+        error_messages={"required": "Enter the date by when it should be done."},
+    )
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._people = {p.pk: p for p in people}
+        field = self.fields["suggested_owner"]
+        if not isinstance(field, forms.ChoiceField):  # pragma: no cover
+            raise TypeError("suggested_owner must be a choice of people")
+        field.choices = [
+            ("", "No one in particular"),
+            *((p.pk, f"{p} ({p.role_label})") for p in people),
+        ]
+
+    def clean_suggested_owner(self) -> User | None:
+        value = self.cleaned_data.get("suggested_owner")
+        if value is None or value == "":
+            return None
+        person = self._people.get(int(value))
+        if person is None:
+            raise forms.ValidationError("Choose the suggested owner from the list.")
+        return person
+
+    def clean_due_date(self) -> date:
+        due: date = self.cleaned_data["due_date"]
+        if due < timezone.localdate():
+            raise forms.ValidationError("The date must be today or later.")
+        return due

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qpa.core.models import BaseModel
+from qpa.tools.models import Answer
 
 
 class AuditStatus(models.TextChoices):
@@ -260,3 +261,79 @@ class AuditAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} alert for {self.audit}"
+
+
+class VoiceAnswer(models.Model):
+    """The answer to one of the tool version's questions about the child's voice and the
+    family's view (`tools.VoiceQuestion`), with its short text (decision 0125)."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="voice_answers")
+    question = models.ForeignKey(
+        "tools.VoiceQuestion", on_delete=models.PROTECT, related_name="answers"
+    )
+    # Blank until answered: a draft keeps a text written before its answer.
+    answer = models.CharField(max_length=16, choices=Answer.choices, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["audit", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "question"], name="unique_voice_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.get_answer_display() or 'not answered'}"
+
+
+class RecommendationStatus(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for a decision"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+
+
+class RecommendedAction(BaseModel):
+    """An action the auditor recommends while auditing: what, a suggested owner, by when.
+    A Head of Service confirms it (it becomes a follow-up action, `actions.Action`,
+    perhaps changed), or declines it with a reason (decision 0126)."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="recommendations")
+    description = models.TextField()
+    suggested_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_date = models.DateField()
+    status = models.CharField(
+        max_length=12, choices=RecommendationStatus.choices, default=RecommendationStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["audit", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(description=""), name="recommendation_has_description"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                name="declined_recommendation_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="proposed") | models.Q(decided_at__isnull=False),
+                name="decided_recommendation_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == RecommendationStatus.PROPOSED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qpa.audits import list_views, views
+from qpa.audits import list_views, views, voice_views
 
 app_name = "audits"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("<uuid:public_id>/tasks/", views.audit_tasks, name="audit-tasks"),
     path("<uuid:public_id>/domains/<int:position>/", views.audit_domain, name="audit-domain"),
     path("<uuid:public_id>/overall/", views.audit_overall, name="audit-overall"),
+    path("<uuid:public_id>/voice/", voice_views.audit_voice, name="audit-voice"),
+    path(
+        "<uuid:public_id>/recommendations/",
+        voice_views.audit_recommendations,
+        name="audit-recommendations",
+    ),
     path("<uuid:public_id>/safety/", views.audit_safety, name="audit-safety"),
     path("<uuid:public_id>/check/", views.audit_check, name="audit-check"),
     path("<uuid:public_id>/reopen/", views.audit_reopen, name="audit-reopen"),
