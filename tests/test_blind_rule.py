@@ -46,6 +46,7 @@ from qpa.cycles.models import (
     Stratum,
 )
 from qpa.notifications.models import Notification
+from qpa.reports.phrases import evidence_audits
 from qpa.reports.report import ReportParams, action_figures
 from qpa.reports.services import report_aggregates_rebuild
 from qpa.reports.summary import report_summary
@@ -358,6 +359,26 @@ def notifications(scene: Scene) -> str:
     )
 
 
+def evidence_and_recommendations(scene: Scene) -> str:
+    """The report's "Learning from the evidence" (the page, and every audit it would read
+    for the reader), and the target's recommended actions for a Head of Service."""
+    client = signed_in(scene.reader)
+    params = ReportParams.build(
+        period_from=timezone.localdate(), period_to=timezone.localdate(), tool=TOOL
+    )
+    read = evidence_audits(
+        reader=scene.reader,
+        filters=params.filters,
+        period_from=params.period_from,
+        period_to=params.period_to,
+    ).values_list("public_id", flat=True)
+    return (
+        _body(client, f"/reports/phrases/?{_report_query(scene)}")
+        + _body(client, f"/actions/audits/{scene.target.public_id}/recommendations/")
+        + " ".join(str(public_id) for public_id in read)
+    )
+
+
 def event_log(scene: Scene) -> str:
     """The event log's details are for administrators only, who never audit."""
     client = signed_in(scene.reader)
@@ -376,6 +397,7 @@ CHANNELS: dict[str, Callable[[Scene], str]] = {
     "report API": report_api,
     "report exports": report_exports,
     "notifications": notifications,
+    "learning from the evidence, recommended actions": evidence_and_recommendations,
     "event log": event_log,
 }
 

@@ -240,6 +240,8 @@ DECLARED: dict[str, Expect] = {
     "audits:audit-list": Expect(Permission.OPEN_CASES.roles),
     "audits:audit-list-csv": Expect(Permission.OPEN_CASES.roles),
     "audits:audit-print": Expect(ALL_ROLES, **SUBMITTED),  # type: ignore[arg-type]
+    # Evidence, not figures: never a figures-only role (decision 0127).
+    "reports:phrases": Expect(Permission.READ_EVIDENCE.roles),
     # Following up inadequate audits: Heads of Service in their areas, directors all.
     "assurance:follow-up": Expect(Permission.FOLLOW_UP.roles),
     "actions:area-actions": Expect(Permission.FOLLOW_UP.roles),

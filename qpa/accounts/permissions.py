@@ -91,6 +91,11 @@ class Permission(enum.Enum):
         "Follow up inadequate and critical audits and the actions of one's areas.",
         _LEADERS,
     )
+    READ_EVIDENCE = (
+        "Read what auditors wrote across the audits of one's remit: the report's "
+        "“Learning from the evidence” (never a figures-only role).",
+        _LEADERS,
+    )
     SET_ACTIONS = (
         "Set follow-up actions on an audit.",
         frozenset({Role.HEAD_OF_SERVICE}),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qpa.reports import views
+from qpa.reports import phrase_views, views
 
 app_name = "reports"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("trends/", views.trends, name="trends"),
     path("trends/chart.svg", views.trend_chart, name="trend-chart"),
     path("teams/", views.teams, name="teams"),
+    path("phrases/", phrase_views.phrases, name="phrases"),
     path("teams/funnel.svg", views.funnel_chart, name="funnel-chart"),
     path("export.csv", views.export_csv, name="export-csv"),
     path("export.xlsx", views.export_xlsx, name="export-xlsx"),
