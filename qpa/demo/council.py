@@ -4,21 +4,36 @@ same seed and month give the same council."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
-from qpa.audits.models import Audit, AuditSource, AuditStatus, Captured, DomainRating
+from qpa.actions.models import Action, ActionStatus
+from qpa.audits.models import (
+    Audit,
+    AuditSource,
+    AuditStatus,
+    Captured,
+    DomainRating,
+    RecommendationStatus,
+    RecommendedAction,
+    VoiceAnswer,
+)
 from qpa.cases.models import Case, CaseStatus
+from qpa.demo import evidence
+from qpa.demo.queues import build_queues
 from qpa.organisation.models import Council, ServiceArea, Team, TeamMembership
 from qpa.reports.services import report_aggregates_rebuild
 from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
+from qpa.tools.services import tool_questions_suggest
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, never real
 COUNCIL_NAME = "Northbridge City Council"
@@ -146,6 +161,9 @@ class DemoDataExists(Exception):
 class _Builder:
     def __init__(self, seed: int, today: date) -> None:
         self.rng = random.Random(seed)
+        # What auditors write has its own generator, so that the cases, audits and
+        # ratings drawn from `rng` stay as they were before the demo wrote evidence.
+        self.words = random.Random(f"{seed}-evidence")
         self.today = today
         self.password = make_password(DEMO_PASSWORD)
         self.name_index = 0
@@ -185,6 +203,7 @@ def build_demo(*, seed: int = 2026, today: date | None = None) -> dict[str, int]
         teams, managers, practitioners = _build_teams(b, areas, directors)
         cases = _build_cases(b, areas, teams, practitioners)
         audits = _build_audits(b, cases, managers)
+        build_queues(seed=seed, today=b.today)
         report_aggregates_rebuild()
     return {
         "users": User.objects.count(),
@@ -275,7 +294,8 @@ def _build_cases(
             born = b.today - timedelta(days=b.rng.randrange(30, 17 * 365))
             if slug == "leaving-care":
                 born = b.today - timedelta(days=b.rng.randrange(18 * 365, 24 * 365))
-            opened = b.today - timedelta(days=b.rng.randrange(20, 900))
+            # No case opens before its child is born.
+            opened = max(born, b.today - timedelta(days=b.rng.randrange(20, 900)))
             cases.append(
                 Case(
                     public_id=b.uuid(),
@@ -290,7 +310,10 @@ def _build_cases(
                     date_of_birth=born,
                     has_disability=slug == "children-with-disabilities",
                     opened_on=opened,
-                    closed_on=(b.today - timedelta(days=b.rng.randrange(1, 60)))
+                    closed_on=max(
+                        opened + timedelta(days=1),
+                        b.today - timedelta(days=b.rng.randrange(1, 60)),
+                    )
                     if status == CaseStatus.CLOSED
                     else None,
                     cin_start_date=opened
@@ -307,12 +330,23 @@ def _manager_id(case: Case) -> int | None:
     return case.team.manager_id if case.team else None
 
 
+def _open_by(case: Case, day: date) -> bool:
+    """Open for a fortnight or more by `day`: long enough to have work to audit."""
+    return case.opened_on is not None and case.opened_on <= day - timedelta(days=14)
+
+
 def _weighted_rank(b: _Builder, weights: list[int]) -> int:
     return b.rng.choices(range(1, len(weights) + 1), weights=weights)[0]
 
 
 def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
-    qop = AuditTool.objects.get(slug="quality-of-practice").current_version
+    qop_tool = AuditTool.objects.get(slug="quality-of-practice")
+    # The demo's tool asks QPA's suggested questions about the child's voice and the
+    # family's view (an empty database: they land on the version the audits use).
+    with contextlib.suppress(ValidationError):  # asked already
+        tool_questions_suggest(acting_user=None, tool=qop_tool)
+    qop = qop_tool.current_version
+    questions = list(qop.questions.order_by("order"))
     themed = AuditTool.objects.get(slug="child-protection-core-assessment").current_version
     ratings = {r.rank: r for r in Rating.objects.filter(scale=qop.tool.scale)}
     qop_domains = list(qop.domains.all())
@@ -325,6 +359,7 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
     shares = [(area_ids[slug], share) for slug, (_, _, share) in AREAS.items()]
     audits: list[Audit] = []
     domain_sets: list[list[DomainRating]] = []
+    answer_sets: list[list[tuple[str, str]]] = []
 
     def add(
         case: Case,
@@ -365,16 +400,32 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
                 -1, min(1, round(b.rng.gauss(DOMAIN_BIAS.get(domain.name, 0), 0.7)))
             )
             rank = max(1, min(len(ratings), rank))
+            not_applicable = na and domain.allows_not_applicable
             rows.append(
                 DomainRating(
                     domain=domain,
-                    not_applicable=na and domain.allows_not_applicable,
-                    rating=None if na and domain.allows_not_applicable else ratings[rank],
-                    evidence="Demo evidence." if submitted else "",
+                    not_applicable=not_applicable,
+                    rating=None if not_applicable else ratings[rank],
+                    evidence="Nothing to judge in this domain yet."
+                    if not_applicable
+                    else evidence.evidence(
+                        b.words,
+                        domain=domain.name,
+                        rank=rank,
+                        worker=case.worker_name,
+                        child_id=case.child_id,
+                        day=day,
+                    ),
                 )
             )
         audits.append(audit)
         domain_sets.append(rows)
+        asked = version == qop and submitted
+        answer_sets.append(
+            evidence.voice_answers(b.words, overall_rank=overall, questions=len(questions))
+            if asked
+            else []
+        )
 
     month_start = b.today.replace(day=1)
     # Eleven full months and the current month so far.
@@ -383,12 +434,17 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
         days = 27 if months_back else b.today.day
         for area_id, share in shares:
             count = round(AUDITS_PER_MONTH * share / 181 * days / 27)
-            for case in b.rng.sample(open_by_area[area_id], count):
+            # A case is audited once it has been open a fortnight.
+            opened = [c for c in open_by_area[area_id] if _open_by(c, first)]
+            for case in b.rng.sample(opened, count):
                 day = first + timedelta(days=b.rng.randrange(days))
                 add(case, qop_domains, qop, day, _weighted_rank(b, OVERALL_WEIGHTS))
     # The themed child protection audit, ten months ago, as in the briefing's January.
     themed_day = (month_start - timedelta(days=28 * 10)).replace(day=15)
-    for case in b.rng.sample(open_by_area[area_ids["child-protection"]], THEMED_AUDITS):
+    themed_cases = [
+        c for c in open_by_area[area_ids["child-protection"]] if _open_by(c, themed_day)
+    ]
+    for case in b.rng.sample(themed_cases, THEMED_AUDITS):
         add(case, themed_domains, themed, themed_day, _weighted_rank(b, [0, 30, 40, 28, 2]))
     # Two drafts for the demo auditor's home page.
     demo_auditor = next(m for m in managers if m.username == "auditor")
@@ -405,4 +461,93 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
         for row in rows:
             row.audit = audit
     DomainRating.objects.bulk_create([row for rows in domain_sets for row in rows], batch_size=1000)
+    VoiceAnswer.objects.bulk_create(
+        [
+            VoiceAnswer(audit=audit, question=question, answer=answer, text=text)
+            for audit, answers in zip(audits, answer_sets, strict=True)
+            if answers
+            for question, (answer, text) in zip(questions, answers, strict=True)
+        ],
+        batch_size=1000,
+    )
+    _build_recommendations(b, audits, ratings)
     return len(audits)
+
+
+def _build_recommendations(b: _Builder, audits: list[Audit], ratings: dict[int, Rating]) -> None:
+    """Actions the auditors recommended on audits rated inadequate or worse: those of the
+    last four weeks wait for the Head of Service's decision; older ones were confirmed
+    (follow-up actions, done when older than three months) or, now and then, declined."""
+    inadequate = next(r for r in ratings.values() if r.is_inadequate_or_worse)
+    recent = b.today - timedelta(days=28)
+    heads = {
+        area.pk: head
+        for head in User.objects.filter(role=Role.HEAD_OF_SERVICE).prefetch_related("service_areas")
+        for area in head.service_areas.all()
+    }
+    recommendations: list[RecommendedAction] = []
+    actions: list[Action] = []
+    for audit in audits:
+        if (
+            audit.status != AuditStatus.SUBMITTED
+            or audit.overall_rating is None
+            or audit.overall_rating.rank < inadequate.rank
+            or audit.audit_date is None
+        ):
+            continue
+        manager_id = _manager_id(audit.case)
+        for text in b.words.sample(evidence.RECOMMENDATIONS, b.words.randint(1, 2)):
+            due = audit.audit_date + timedelta(days=28)
+            recommendation = RecommendedAction(
+                public_id=uuid.UUID(int=b.words.getrandbits(128), version=4),
+                audit=audit,
+                description=text,
+                suggested_owner_id=manager_id,
+                due_date=max(due, b.today) if audit.audit_date >= recent else due,
+                created_by=audit.auditor,
+                updated_by=audit.auditor,
+            )
+            recommendations.append(recommendation)
+            if audit.audit_date >= recent or manager_id is None:
+                continue
+            decided_at = _written_at(b, audit.audit_date + timedelta(days=2))
+            head = heads.get(audit.service_area_id) if audit.service_area_id else None
+            recommendation.decided_at = decided_at
+            recommendation.decided_by = head
+            if b.words.random() < 0.1:
+                recommendation.status = RecommendationStatus.DECLINED
+                recommendation.decline_reason = "Already covered by the child protection plan."
+                continue
+            recommendation.status = RecommendationStatus.CONFIRMED
+            done = due < b.today - timedelta(days=60)
+            actions.append(
+                Action(
+                    public_id=uuid.UUID(int=b.words.getrandbits(128), version=4),
+                    audit=audit,
+                    description=text,
+                    owner_id=manager_id,
+                    due_date=due,
+                    status=ActionStatus.COMPLETED if done else ActionStatus.OPEN,
+                    evidence="Done and recorded on the case file." if done else "",
+                    completed_at=_written_at(b, due) if done else None,
+                    completed_by_id=manager_id if done else None,
+                    recommendation=recommendation,
+                    created_by=head,
+                    updated_by=head,
+                )
+            )
+    RecommendedAction.objects.bulk_create(recommendations, batch_size=500)
+    Action.objects.bulk_create(actions, batch_size=500)
+    # Creation times are "now" in a bulk insert: give each the day it happened.
+    for recommendation in recommendations:
+        RecommendedAction.objects.filter(pk=recommendation.pk).update(
+            created_at=_written_at(b, recommendation.audit.audit_date or b.today)
+        )
+    for action in actions:
+        decided = action.recommendation.decided_at if action.recommendation else None
+        Action.objects.filter(pk=action.pk).update(created_at=decided or timezone.now())
+
+
+def _written_at(b: _Builder, day: date) -> datetime:
+    """A time on `day` from the words' generator, leaving the audits' one alone."""
+    return timezone.make_aware(datetime.combine(day, time(10 + b.words.randrange(7))))
