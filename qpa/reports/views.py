@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import Permission, acting_user, permission_required
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.core.events import event_record
 from qpa.organisation.models import Council
 from qpa.reports import (
@@ -158,6 +158,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report.html", context)
 
 
+            can_read_evidence=user_can(request.user, Permission.READ_EVIDENCE),
 @readers
 @require_GET
 def summary_json(request: HttpRequest) -> HttpResponse:
