@@ -9,7 +9,9 @@ docs/audits.md and docs/decisions/0050-audit-optimistic-locking.md.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, user_can
 from qpa.audits.blind import moderation_sides
 from qpa.audits.models import (
     Audit,
@@ -27,11 +30,13 @@ from qpa.audits.models import (
     Captured,
     ChangeKind,
     DomainRating,
+    RecommendedAction,
     Severity,
+    VoiceAnswer,
 )
 from qpa.core.events import event_record
 from qpa.cycles.models import Allocation, AllocationStatus
-from qpa.tools.models import Domain, Rating, RatingScale
+from qpa.tools.models import Answer, Domain, Rating, RatingScale, VoiceQuestion
 
 # The longest text one box takes: about ten pages, far beyond any real finding.
 MAX_TEXT = 20_000
@@ -359,6 +364,14 @@ def audit_problems(audit: Audit) -> list[tuple[str, str]]:
                     str(task.position),
                 )
             )
+    if voice_status(audit) not in (None, TaskStatus.COMPLETED):
+        problems.append(
+            (
+                "Answer every question about the child’s voice and the family’s view, with "
+                "the short text each answer asks for",
+                "voice",
+            )
+        )
     return problems
 
 
@@ -664,3 +677,238 @@ def critical_alerts_escalate(*, now: Any = None) -> int:
                 )
                 sent += escalated is not None
     return sent
+
+
+# --- The child's voice and the family's view (decision 0125) -------------------------
+
+
+def voice_questions(audit: Audit) -> list[VoiceQuestion]:
+    """The questions the audit's tool version asks, in order (often none)."""
+    return list(audit.tool_version.questions.order_by("order"))
+
+
+def voice_answers(audit: Audit) -> dict[int, VoiceAnswer]:
+    """{question id: answer} of one audit."""
+    return {a.question_id: a for a in VoiceAnswer.objects.filter(audit=audit)}
+
+
+def _voice_done(question: VoiceQuestion, answer: VoiceAnswer | None) -> bool:
+    return bool(
+        answer is not None
+        and answer.answer
+        and (not question.text_needed(answer.answer) or answer.text.strip())
+    )
+
+
+def voice_status(audit: Audit) -> str | None:
+    """Completed when every question is answered, with the short text its answer asks
+    for; None when the tool version asks no question."""
+    questions = voice_questions(audit)
+    if not questions:
+        return None
+    answers = voice_answers(audit)
+    if all(_voice_done(q, answers.get(q.pk)) for q in questions):
+        return TaskStatus.COMPLETED
+    if any(a.answer or a.text.strip() for a in answers.values()):
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.NOT_STARTED
+
+
+@dataclass(frozen=True)
+class VoiceRow:
+    """One question and its answer, as the pages show them."""
+
+    question: VoiceQuestion
+    answer: VoiceAnswer | None
+
+    @property
+    def text_missing(self) -> bool:
+        return bool(
+            self.answer
+            and self.question.text_needed(self.answer.answer)
+            and not self.answer.text.strip()
+        )
+
+
+def voice_rows(audit: Audit) -> list[VoiceRow]:
+    answers = voice_answers(audit)
+    return [VoiceRow(q, answers.get(q.pk)) for q in voice_questions(audit)]
+
+
+@transaction.atomic
+def audit_save_voice(
+    *,
+    acting_user: User,
+    audit: Audit,
+    version: int,
+    answers: Mapping[int, tuple[str, str]],
+) -> Audit:
+    """Save the answers to the tool version's questions about the child's voice and the
+    family's view: {question position: (answer, short text)}. A draft saves whatever is
+    there; submission asks for every answer and the texts they need."""
+    version = _check_version(version)
+    questions = {q.order: q for q in voice_questions(audit)}
+    errors: dict[str, str] = {}
+    for position, (answer, text) in answers.items():
+        question = questions.get(position)
+        if question is None:
+            raise ValidationError("That question is not part of this audit's tool.")
+        if answer and answer not in Answer.values:
+            errors[f"answer_{position}"] = "Choose one of the answers."
+        elif answer == Answer.NOT_APPLICABLE and not question.allows_not_applicable:
+            errors[f"answer_{position}"] = "This question cannot be answered not applicable."
+        if len(text) > MAX_TEXT:
+            errors[f"text_{position}"] = f"Keep this to {MAX_TEXT:,} characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    current = _compare_and_set(acting_user=acting_user, audit=audit, version=version)
+    for position, (answer, text) in answers.items():
+        VoiceAnswer.objects.update_or_create(
+            audit=current,
+            question=questions[position],
+            defaults={"answer": answer, "text": text},
+        )
+    event_record(
+        action="audit.voice_saved",
+        actor=acting_user,
+        obj=current,
+        data={"version": current.version, "answers": len(answers)},
+    )
+    return current
+
+
+# --- Recommended actions (decision 0126) ---------------------------------------------
+
+# More than this on one audit is a plan, not a recommendation.
+MAX_RECOMMENDATIONS = 20
+
+
+def recommendation_owner_candidates() -> list[User]:
+    """People an auditor may suggest as the owner: those who may own an action."""
+    return list(
+        User.objects.filter(is_active=True, role__in=Permission.OWN_ACTIONS.roles).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+
+
+def _draft_of(acting_user: User, audit: Audit) -> Audit:
+    """The audit, locked, when `acting_user` is its auditor and it is a draft."""
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if locked.auditor_id != acting_user.pk:
+        raise PermissionDenied("Only the audit's auditor recommends actions on it.")
+    if locked.status != AuditStatus.DRAFT:
+        raise AuditLocked(locked)
+    return locked
+
+
+def _checked_recommendation(
+    *, description: str, suggested_owner: User | None, due_date: date
+) -> str:
+    description = description.strip()
+    errors: dict[str, str] = {}
+    if not description:
+        errors["description"] = "Enter what needs to be done."
+    elif len(description) > MAX_TEXT:
+        errors["description"] = f"Keep this to {MAX_TEXT:,} characters or fewer."
+    if suggested_owner is not None and not (
+        suggested_owner.is_active and user_can(suggested_owner, Permission.OWN_ACTIONS)
+    ):
+        errors["suggested_owner"] = "Choose someone who may own a follow-up action."
+    if not isinstance(due_date, date) or due_date < timezone.localdate():
+        errors["due_date"] = "The date must be today or later."
+    if errors:
+        raise ValidationError(errors)
+    return description
+
+
+def _recommendation_event(
+    action: str, acting_user: User, recommendation: RecommendedAction, audit: Audit
+) -> None:
+    event_record(
+        action=action,
+        actor=acting_user,
+        obj=recommendation,
+        child_id=audit.case.child_id,
+        data={"audit": str(audit.public_id)},
+    )
+
+
+@transaction.atomic
+def recommendation_add(
+    *,
+    acting_user: User,
+    audit: Audit,
+    description: str,
+    suggested_owner: User | None,
+    due_date: date,
+) -> RecommendedAction:
+    """The auditor recommends an action while auditing: what, who, by when. A Head of
+    Service decides on it once the audit is submitted."""
+    locked = _draft_of(acting_user, audit)
+    description = _checked_recommendation(
+        description=description, suggested_owner=suggested_owner, due_date=due_date
+    )
+    if locked.recommendations.count() >= MAX_RECOMMENDATIONS:
+        raise ValidationError(
+            f"An audit recommends at most {MAX_RECOMMENDATIONS} actions: combine some."
+        )
+    recommendation = RecommendedAction.objects.create(
+        audit=locked,
+        description=description,
+        suggested_owner=suggested_owner,
+        due_date=due_date,
+        created_by=acting_user,
+        updated_by=acting_user,
+    )
+    _recommendation_event("audit.recommendation_added", acting_user, recommendation, locked)
+    return recommendation
+
+
+def _proposed(audit: Audit, recommendation: RecommendedAction) -> RecommendedAction:
+    fresh = RecommendedAction.objects.select_for_update().get(pk=recommendation.pk)
+    if fresh.audit_id != audit.pk:
+        raise ValidationError("That recommendation belongs to another audit.")
+    if not fresh.is_proposed:
+        raise ValidationError("A Head of Service has decided on this recommendation already.")
+    return fresh
+
+
+@transaction.atomic
+def recommendation_update(
+    *,
+    acting_user: User,
+    recommendation: RecommendedAction,
+    description: str,
+    suggested_owner: User | None,
+    due_date: date,
+) -> RecommendedAction:
+    locked = _draft_of(acting_user, recommendation.audit)
+    fresh = _proposed(locked, recommendation)
+    fresh.description = _checked_recommendation(
+        description=description, suggested_owner=suggested_owner, due_date=due_date
+    )
+    fresh.suggested_owner = suggested_owner
+    fresh.due_date = due_date
+    fresh.updated_by = acting_user
+    fresh.save()
+    _recommendation_event("audit.recommendation_changed", acting_user, fresh, locked)
+    return fresh
+
+
+@transaction.atomic
+def recommendation_remove(*, acting_user: User, recommendation: RecommendedAction) -> None:
+    locked = _draft_of(acting_user, recommendation.audit)
+    fresh = _proposed(locked, recommendation)
+    _recommendation_event("audit.recommendation_removed", acting_user, fresh, locked)
+    fresh.delete()
+
+
+def recommendations_of(audit: Audit) -> list[RecommendedAction]:
+    """The audit's recommended actions, oldest first, with whom they suggest and, once
+    confirmed, the follow-up action each became."""
+    return list(
+        RecommendedAction.objects.filter(audit=audit)
+        .select_related("suggested_owner", "decided_by", "action__owner")
+        .order_by("created_at", "id")
+    )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, user_can
 from qpa.assurance.selectors import second_look_of
 from qpa.audits import services
 from qpa.audits.blind import audit_ratings_hidden_from
@@ -240,6 +241,15 @@ def audit_start(request: HttpRequest, allocation_id: uuid.UUID) -> HttpResponse:
     return render(request, "audits/start.html", {"allocation": allocation})
 
 
+def _voice_context(audit: Audit) -> dict[str, Any]:
+    """The answers about the child's voice and the family's view, and the recommended
+    actions (decisions 0125 and 0126)."""
+    return {
+        "voice_rows": services.voice_rows(audit),
+        "recommendations": services.recommendations_of(audit),
+    }
+
+
 @require_GET
 def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     audit = _audit_for(request, public_id)
@@ -264,6 +274,12 @@ def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "actions": actions,
             "history": audit.changes.select_related("actor").all(),
             "second_look": second_look_of(audit),
+            **_voice_context(audit),
+            "decide_url": reverse(
+                "actions:recommendations-decide", kwargs={"public_id": audit.public_id}
+            )
+            if not audit.is_draft and user_can(user, Permission.SET_ACTIONS)
+            else "",
         },
     )
 
@@ -276,6 +292,8 @@ def audit_tasks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if refusal:
         return refusal
     tasks = services.audit_tasks(audit)
+    voice = services.voice_status(audit)
+    statuses = [*(t.status for t in tasks), *([voice] if voice else [])]
     record_view(request, action="audit.viewed", objects=[audit])
     return render(
         request,
@@ -284,8 +302,10 @@ def audit_tasks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "audit": audit,
             "domain_tasks": tasks[:-1],
             "overall_task": tasks[-1],
-            "completed": sum(t.status == services.TaskStatus.COMPLETED for t in tasks),
-            "total": len(tasks),
+            "completed": sum(s == services.TaskStatus.COMPLETED for s in statuses),
+            "total": len(statuses),
+            "voice_status": voice,
+            "recommendation_count": audit.recommendations.count(),
         },
     )
 
@@ -516,6 +536,7 @@ def audit_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "conflict": conflict,
             "token": uuid.uuid4(),
             "version": audit.version,
+            **_voice_context(audit),
         },
         status=409 if conflict else 400 if problems else 200,
     )
