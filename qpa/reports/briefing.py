@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from qpa.reports import charts, disclosure
-from qpa.reports.exports import KEY_TEXT, Table, tables
+from qpa.reports.exports import CHILD_AND_FAMILY, KEY_TEXT, Table, tables
 from qpa.reports.key_areas import key_areas
 from qpa.reports.models import BenchmarkFile
 from qpa.reports.report import Report, message_lines
@@ -342,6 +342,17 @@ def briefing_content(
             )
         )
         table_with_chart(f"Themed audit: {theme['tool']}")
+
+    add(Heading(CHILD_AND_FAMILY, 2))
+    add(
+        Para(
+            "Of the audits whose tool asks about them: the child's lived experience is evident"
+            " when every question about the child was answered yes (or not applicable), and"
+            " the family's view when the family was asked about the help they received.",
+            "note",
+        )
+    )
+    add(_table(by_title[CHILD_AND_FAMILY]))
 
     add(Heading("Actions", 2))
     add(_table(by_title["Actions"]))

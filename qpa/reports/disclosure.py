@@ -382,6 +382,16 @@ def _summary_cells(summary: Mapping[str, Any]) -> tuple[dict[tuple[Any, ...], in
         sums.append((("domains", d, "inadequate_or_worse"), [("domains", d, i) for i in poor]))
         sums.append((completed, [("domains", d, "rated"), ("domains", d, "not_applicable")]))
     return values, sums
+    # The child's voice and the family's view: "evident in e of n audits" publishes n,
+    # e, n - e and (beside the total) the audits not asked.
+    for theme, block in summary.get("child_and_family", {}).items():
+        cell = ("child_and_family", theme)
+        values[(*cell, "evident")] = block["evident"]
+        values[(*cell, "n")] = block["n"]
+        values[(*cell, "not_evident")] = block["n"] - block["evident"]
+        values[(*cell, "not_asked")] = max(0, summary["audits_completed"] - block["n"])
+        sums.append(((*cell, "n"), [(*cell, "evident"), (*cell, "not_evident")]))
+        sums.append((completed, [(*cell, "n"), (*cell, "not_asked")]))
 
 
 def _hide(value: Any, hidden: bool) -> Any:
@@ -452,6 +462,13 @@ def shown_in_full() -> dict[str, Any]:
     """The `suppression` block of a document whose figures are shown in full."""
     return {
         "applied": False,
+    for theme, block in out.get("child_and_family", {}).items():
+        evident_hidden = gone("child_and_family", theme, "evident")
+        n_hidden = gone("child_and_family", theme, "n")
+        block["evident"] = _hide(block["evident"], evident_hidden)
+        block["n"] = _hide(block["n"], n_hidden)
+        if evident_hidden or n_hidden:
+            block["percent"] = None
         "threshold": THRESHOLD,
         "too_few": False,
         "unsuppressed_refused": False,

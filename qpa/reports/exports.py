@@ -208,6 +208,7 @@ def tables(report: Report) -> list[Table]:
                     for d in theme["domains"]
                 ],
                 ["text", "count", "count", *["count"] * len(theme_key)],
+    out.append(child_and_family_table(s))
                 short_header=["Domain", "Rated", "Not applicable", *_codes(theme_key)],
                 chart=f"themed-{index}",
             )
@@ -226,6 +227,38 @@ def tables(report: Report) -> list[Table]:
             ["text", "count"],
         )
     )
+CHILD_AND_FAMILY = "The child’s voice and the family’s view"
+CHILD_AND_FAMILY_ROWS = [
+    ("child_lived_experience", "The child’s lived experience is evident"),
+    ("family_view", "The family’s view is recorded"),
+]
+
+
+def child_and_family_table(summary: dict[str, Any]) -> Table:
+    """The share of audits where the child's lived experience is evident and the share
+    with the family's view, each with n: the audits that answered the tool's questions
+    (decision 0125)."""
+    figures = summary.get("child_and_family", {})
+    rows = []
+    for key, label in CHILD_AND_FAMILY_ROWS:
+        block = figures.get(key, {"evident": 0, "n": 0, "percent": None})
+        rows.append(
+            [
+                label,
+                count_cell(block["evident"]),
+                count_cell(block["n"]),
+                share_cell(block["percent"], block["n"]),
+            ]
+        )
+    return Table(
+        CHILD_AND_FAMILY,
+        "Child and family",
+        ["Measure", "Audits", "Of audits asked (n)", "Percent"],
+        rows,
+        ["text", "count", "count", "percent"],
+    )
+
+
     out.extend(_assurance_tables(report))
     return out
 
@@ -408,6 +441,19 @@ def summary_csv(summary: dict[str, Any]) -> str:
                 name,
                 "",
                 count_cell(domain["inadequate_or_worse"]),
+    for key, _ in CHILD_AND_FAMILY_ROWS:
+        block = summary.get("child_and_family", {}).get(key)
+        if block is not None:
+            rows.append(
+                [
+                    f"{key}_evident",
+                    "",
+                    "",
+                    count_cell(block["evident"]),
+                    share_cell(block["percent"], block["n"]),
+                ]
+            )
+            rows.append([f"{key}_n", "", "", count_cell(block["n"]), ""])
                 share_cell(domain["inadequate_or_worse_percent"], rated),
             ]
         )

@@ -15,15 +15,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
-from qpa.audits.models import SAFEGUARDING_CONCERNS
+from qpa.audits.models import SAFEGUARDING_CONCERNS, VoiceAnswer
 from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
 from qpa.reports import disclosure
 from qpa.reports.counting import counted_audits, month_end, month_of
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
-from qpa.tools.models import AuditTool, Domain, Rating, RatingCrosswalk
+from qpa.tools.models import Answer, AuditTool, Domain, QuestionAbout, Rating, RatingCrosswalk
 
 DEFAULT_TOOL_SLUG = "quality-of-practice"
 SUPPRESSION_THRESHOLD = disclosure.THRESHOLD
@@ -366,6 +366,7 @@ def report_summary(
         "not_comparable": not_comparable,
         "no_overall_rating": no_overall,
         "safeguarding_concerns": _safeguarding_concerns(filters, first, last),
+        "child_and_family": _child_and_family(filters, first, last),
         "domains": domains,
         "areas_of_good_practice": disclosure.rank_domains(domains, "good_or_better"),
         "areas_of_poor_practice": disclosure.rank_domains(domains, "inadequate_or_worse"),
@@ -401,6 +402,49 @@ def _safeguarding_concerns(filters: Filters, first: date, last: date) -> int:
     if filters.cycle is not None:
         audits = audits.filter(allocation__sampled_case__cycle=filters.cycle)
     return audits.count()
+
+
+# The two shares of "The child's voice and the family's view" (decision 0125).
+VOICE_THEMES = {
+    QuestionAbout.CHILD: "child_lived_experience",
+    QuestionAbout.FAMILY: "family_view",
+}
+
+
+def _child_and_family(filters: Filters, first: date, last: date) -> dict[str, Any]:
+    """For each theme, the counted audits of the period that answered its questions (n)
+    and those where it is evident: every question of the theme answered yes or not
+    applicable, at least one yes. One grouped query over the period's answers."""
+    audits = counted_audits().filter(
+        tool_version__tool=filters.tool, audit_date__gte=first, audit_date__lte=last
+    )
+    if filters.service_area is not None:
+        audits = audits.filter(service_area=filters.service_area)
+    if filters.team is not None:
+        audits = audits.filter(team=filters.team)
+    if filters.cycle is not None:
+        audits = audits.filter(allocation__sampled_case__cycle=filters.cycle)
+    rows = (
+        VoiceAnswer.objects.filter(audit__in=audits.values("pk"))
+        .exclude(answer="")
+        .values("audit_id", "question__about")
+        .order_by()
+        .annotate(
+            yes=Count("pk", filter=Q(answer=Answer.YES)),
+            short=Count("pk", filter=Q(answer__in=[Answer.NO, Answer.NOT_RECORDED])),
+        )
+    )
+    figures = {key: {"evident": 0, "n": 0} for key in VOICE_THEMES.values()}
+    for row in rows:
+        key = VOICE_THEMES.get(row["question__about"])
+        if key is None:
+            continue
+        figures[key]["n"] += 1
+        figures[key]["evident"] += row["yes"] > 0 and row["short"] == 0
+    return {
+        key: {**counts, "percent": percent(counts["evident"], counts["n"])}
+        for key, counts in figures.items()
+    }
 
 
 def _next_month(month: date) -> date:
