@@ -7,21 +7,33 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck migrations-check pytest browser-prerequisites assets clean
+.PHONY: run lock test lint typecheck migrations-check pytest browser-prerequisites assets clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "QPA needs Python 3.11 or newer: set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalled when pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs exactly the versions and files that requirements/*.txt name (pip checks every
+# hash), then QPA itself; `make lock` renews them from pyproject.toml (README).
+$(VENV)/.installed-run: requirements/run.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-run
+
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url \
+	--no-emit-find-links --strip-extras --custom-compile-command "make lock"
+
+# Renews the lock files after a change to pyproject.toml's dependencies.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) --upgrade -o requirements/run.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev -o requirements/dev.txt pyproject.toml
 
 # The worker beside the server carries out uploaded imports and sends the notifications.
 run: $(VENV)/.installed-run
