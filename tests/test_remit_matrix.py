@@ -191,20 +191,20 @@ DECLARED: dict[str, Expect] = {
     "audits:audit-domain": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-overall": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-safety": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
+    "audits:audit-voice": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
+    "audits:audit-recommendations": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-check": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "audits:audit-reopen": Expect(HEADS, **SUBMITTED),  # type: ignore[arg-type]
     "audits:audit-reply": Expect(PRACTITIONERS, **SUBMITTED),  # type: ignore[arg-type]
-    "audits:audit-voice": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
-    "audits:audit-recommendations": Expect(AUDIT_HOLDERS, **DRAFT),  # type: ignore[arg-type]
     "actions:my-actions": Expect(ALL_ROLES),
     "actions:action-create": Expect(HEADS, **SUBMITTED),  # type: ignore[arg-type]
-    "actions:action-detail": Expect(ALL_ROLES, kind="action", oracle=actions_visible_to),
-    "actions:action-complete": Expect(
-        ALL_ROLES, ok=_ok(200, 403), kind="action", oracle=actions_visible_to
     "actions:recommendations-decide": Expect(
         Permission.SET_ACTIONS.roles,
         **SUBMITTED,  # type: ignore[arg-type]
     ),
+    "actions:action-detail": Expect(ALL_ROLES, kind="action", oracle=actions_visible_to),
+    "actions:action-complete": Expect(
+        ALL_ROLES, ok=_ok(200, 403), kind="action", oracle=actions_visible_to
     ),
     "assurance:overview": Expect(ALL_ROLES - PRACTITIONERS),
     "assurance:moderation-list": Expect(ALL_ROLES - PRACTITIONERS),
@@ -234,14 +234,14 @@ DECLARED: dict[str, Expect] = {
     "reports:trend-chart": Expect(Permission.READ_REPORTS.roles),
     "reports:teams": Expect(Permission.READ_REPORTS.roles),
     "reports:funnel-chart": Expect(Permission.READ_REPORTS.roles),
+    # Evidence, not figures: never a figures-only role (decision 0127).
+    "reports:phrases": Expect(Permission.READ_EVIDENCE.roles),
     # Cases and audit lists: case detail, never figures-only roles (tests/test_case_pages.py).
     "cases:case-list": Expect(Permission.OPEN_CASES.roles),
     "cases:case-detail": Expect(Permission.OPEN_CASES.roles, kind="case", oracle=cases_visible_to),
     "audits:audit-list": Expect(Permission.OPEN_CASES.roles),
     "audits:audit-list-csv": Expect(Permission.OPEN_CASES.roles),
     "audits:audit-print": Expect(ALL_ROLES, **SUBMITTED),  # type: ignore[arg-type]
-    # Evidence, not figures: never a figures-only role (decision 0127).
-    "reports:phrases": Expect(Permission.READ_EVIDENCE.roles),
     # Following up inadequate audits: Heads of Service in their areas, directors all.
     "assurance:follow-up": Expect(Permission.FOLLOW_UP.roles),
     "actions:area-actions": Expect(Permission.FOLLOW_UP.roles),

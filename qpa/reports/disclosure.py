@@ -367,6 +367,16 @@ def _summary_cells(summary: Mapping[str, Any]) -> tuple[dict[tuple[Any, ...], in
     for i, cells in columns.items():
         if ("overall", i) in values:
             sums.append((("overall", i), cells))
+    # The child's voice and the family's view: "evident in e of n audits" publishes n,
+    # e, n - e and (beside the total) the audits not asked.
+    for theme, block in summary.get("child_and_family", {}).items():
+        cell = ("child_and_family", theme)
+        values[(*cell, "evident")] = block["evident"]
+        values[(*cell, "n")] = block["n"]
+        values[(*cell, "not_evident")] = block["n"] - block["evident"]
+        values[(*cell, "not_asked")] = max(0, summary["audits_completed"] - block["n"])
+        sums.append(((*cell, "n"), [(*cell, "evident"), (*cell, "not_evident")]))
+        sums.append((completed, [(*cell, "n"), (*cell, "not_asked")]))
     key = summary["ratings_key"]
     good = [i for i, k in enumerate(key) if k["good_or_better"]]
     poor = [i for i, k in enumerate(key) if k["inadequate_or_worse"]]
@@ -382,16 +392,6 @@ def _summary_cells(summary: Mapping[str, Any]) -> tuple[dict[tuple[Any, ...], in
         sums.append((("domains", d, "inadequate_or_worse"), [("domains", d, i) for i in poor]))
         sums.append((completed, [("domains", d, "rated"), ("domains", d, "not_applicable")]))
     return values, sums
-    # The child's voice and the family's view: "evident in e of n audits" publishes n,
-    # e, n - e and (beside the total) the audits not asked.
-    for theme, block in summary.get("child_and_family", {}).items():
-        cell = ("child_and_family", theme)
-        values[(*cell, "evident")] = block["evident"]
-        values[(*cell, "n")] = block["n"]
-        values[(*cell, "not_evident")] = block["n"] - block["evident"]
-        values[(*cell, "not_asked")] = max(0, summary["audits_completed"] - block["n"])
-        sums.append(((*cell, "n"), [(*cell, "evident"), (*cell, "not_evident")]))
-        sums.append((completed, [(*cell, "n"), (*cell, "not_asked")]))
 
 
 def _hide(value: Any, hidden: bool) -> Any:
@@ -447,6 +447,13 @@ def suppress_summary(summary: Mapping[str, Any], *, refused: bool = False) -> di
                     domain[f"{field}_ci95"] = None
         for field in ("rated", "not_applicable", "good_or_better", "inadequate_or_worse"):
             domain[field] = _hide(domain[field], gone("domains", d, field))
+    for theme, block in out.get("child_and_family", {}).items():
+        evident_hidden = gone("child_and_family", theme, "evident")
+        n_hidden = gone("child_and_family", theme, "n")
+        block["evident"] = _hide(block["evident"], evident_hidden)
+        block["n"] = _hide(block["n"], n_hidden)
+        if evident_hidden or n_hidden:
+            block["percent"] = None
     out["areas_of_good_practice"] = rank_domains(out["domains"], "good_or_better")
     out["areas_of_poor_practice"] = rank_domains(out["domains"], "inadequate_or_worse")
     out["suppression"] = {
@@ -462,13 +469,6 @@ def shown_in_full() -> dict[str, Any]:
     """The `suppression` block of a document whose figures are shown in full."""
     return {
         "applied": False,
-    for theme, block in out.get("child_and_family", {}).items():
-        evident_hidden = gone("child_and_family", theme, "evident")
-        n_hidden = gone("child_and_family", theme, "n")
-        block["evident"] = _hide(block["evident"], evident_hidden)
-        block["n"] = _hide(block["n"], n_hidden)
-        if evident_hidden or n_hidden:
-            block["percent"] = None
         "threshold": THRESHOLD,
         "too_few": False,
         "unsuppressed_refused": False,

@@ -208,11 +208,11 @@ def tables(report: Report) -> list[Table]:
                     for d in theme["domains"]
                 ],
                 ["text", "count", "count", *["count"] * len(theme_key)],
-    out.append(child_and_family_table(s))
                 short_header=["Domain", "Rated", "Not applicable", *_codes(theme_key)],
                 chart=f"themed-{index}",
             )
         )
+    out.append(child_and_family_table(s))
     a = report.actions
     out.append(
         Table(
@@ -227,6 +227,10 @@ def tables(report: Report) -> list[Table]:
             ["text", "count"],
         )
     )
+    out.extend(_assurance_tables(report))
+    return out
+
+
 CHILD_AND_FAMILY = "The child’s voice and the family’s view"
 CHILD_AND_FAMILY_ROWS = [
     ("child_lived_experience", "The child’s lived experience is evident"),
@@ -257,10 +261,6 @@ def child_and_family_table(summary: dict[str, Any]) -> Table:
         rows,
         ["text", "count", "count", "percent"],
     )
-
-
-    out.extend(_assurance_tables(report))
-    return out
 
 
 def _month_name(month: str) -> str:
@@ -441,6 +441,9 @@ def summary_csv(summary: dict[str, Any]) -> str:
                 name,
                 "",
                 count_cell(domain["inadequate_or_worse"]),
+                share_cell(domain["inadequate_or_worse_percent"], rated),
+            ]
+        )
     for key, _ in CHILD_AND_FAMILY_ROWS:
         block = summary.get("child_and_family", {}).get(key)
         if block is not None:
@@ -454,9 +457,6 @@ def summary_csv(summary: dict[str, Any]) -> str:
                 ]
             )
             rows.append([f"{key}_n", "", "", count_cell(block["n"]), ""])
-                share_cell(domain["inadequate_or_worse_percent"], rated),
-            ]
-        )
     for rank, name in enumerate(summary["areas_of_good_practice"], start=1):
         rows.append(["areas_of_good_practice", name, "", rank, ""])
     for rank, name in enumerate(summary["areas_of_poor_practice"], start=1):

@@ -151,6 +151,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             messages_lines=message_lines(report.key_messages),
             areas=key_areas(report.summary),
             can_edit=_acting(request).role in EDITOR_ROLES,
+            can_read_evidence=user_can(request.user, Permission.READ_EVIDENCE),
             briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
             protective_marking=settings.QPA_PROTECTIVE_MARKING,
             benchmarks=benchmark_rows(report),
@@ -158,7 +159,6 @@ def report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report.html", context)
 
 
-            can_read_evidence=user_can(request.user, Permission.READ_EVIDENCE),
 @readers
 @require_GET
 def summary_json(request: HttpRequest) -> HttpResponse:
