@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, F, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 
 from qpa.audits.blind import withheld_from_figures
-from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.audits.models import SAFEGUARDING_CONCERNS, Audit, AuditStatus, DomainRating
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
 
 # The rating a report counts, as query expressions over Audit and DomainRating: the
@@ -99,18 +99,29 @@ def month_audits(tool_id: int, month: date) -> QuerySet[Audit]:
 
 def counts_for_month(tool_id: int, month: date) -> Counter[CountKey]:
     """Every ReportCount of one tool and month, computed in the database from the audits."""
+    return month_counts(tool_id, month)[0]
+
+
+def month_counts(tool_id: int, month: date) -> tuple[Counter[CountKey], Counter[CountKey]]:
+    """Every ReportCount of one tool and month, computed in the database from the audits:
+    the counts, and the safeguarding concerns among the audits of each overall row
+    (`ReportCount.concerns`: audits whose auditor answered "no" or "not sure" to "Is the
+    child safe now?")."""
     audits = month_audits(tool_id, month)
     place = ("service_area_id", "team_id", "allocation__sampled_case__cycle_id")
     counts: Counter[CountKey] = Counter()
+    concerns: Counter[CountKey] = Counter()
     overall = (
         audits.annotate(counted_rating=OVERALL_RATING)
         .values_list(*place, "counted_rating")
         .order_by()
-        .annotate(n=_count())
+        .annotate(n=_count(), concerns=Count("id", filter=Q(child_safe__in=SAFEGUARDING_CONCERNS)))
     )
-    for area_id, team_id, cycle_id, rating_id, n in overall:
+    for area_id, team_id, cycle_id, rating_id, n, raised in overall:
         for a, t, c in rollup_keys(area_id, team_id, cycle_id):
             counts[(tool_id, month, a, t, c, OVERALL, rating_id)] += n
+            if raised:
+                concerns[(tool_id, month, a, t, c, OVERALL, rating_id)] += raised
     domains = (
         DomainRating.objects.filter(audit__in=audits)
         .annotate(counted_rating=DOMAIN_RATING, counted_na=DOMAIN_NOT_APPLICABLE)
@@ -124,7 +135,7 @@ def counts_for_month(tool_id: int, month: date) -> Counter[CountKey]:
     for area_id, team_id, cycle_id, name, not_applicable, rating_id, n in domains:
         for a, t, c in rollup_keys(area_id, team_id, cycle_id):
             counts[(tool_id, month, a, t, c, name, None if not_applicable else rating_id)] += n
-    return counts
+    return counts, concerns
 
 
 def counts_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
@@ -143,6 +154,39 @@ def counts_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
             for name, rating_id in effective_domain_ratings(audit):
                 counts[(tool_id, month, a, t, c, name, rating_id)] += 1
     return counts
+
+
+def concerns_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
+    """The safeguarding concerns of each overall row, one audit at a time: the reference
+    `ReportCount.concerns` is tested against."""
+    concerns: Counter[CountKey] = Counter()
+    for audit in audits:
+        if audit.status != AuditStatus.SUBMITTED or audit.audit_date is None:
+            continue
+        if audit.child_safe not in SAFEGUARDING_CONCERNS:
+            continue
+        allocation = audit.allocation
+        cycle_id = allocation.sampled_case.cycle_id if allocation is not None else None
+        for a, t, c in rollup_keys(audit.service_area_id, audit.team_id, cycle_id):
+            key = (audit.tool_version.tool_id, month_of(audit.audit_date), a, t, c, OVERALL)
+            concerns[(*key, effective_overall(audit))] += 1
+    return concerns
+
+
+def stored_concerns() -> Counter[CountKey]:
+    concerns: Counter[CountKey] = Counter()
+    for row in ReportCount.objects.filter(concerns__gt=0).values_list(
+        "tool_id",
+        "month",
+        "service_area_key",
+        "team_key",
+        "cycle_key",
+        "domain",
+        "rating_id",
+        "concerns",
+    ):
+        concerns[row[:7]] += row[7]
+    return concerns
 
 
 def stored_counts() -> Counter[CountKey]:

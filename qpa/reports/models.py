@@ -48,6 +48,10 @@ class ReportCount(models.Model):
         db_index=False,
     )
     count = models.PositiveIntegerField()
+    # Of an overall row's audits, those whose auditor answered "no" or "not sure" to "Is
+    # the child safe now?": the report's "Safeguarding concerns raised: n of N audits",
+    # read with the ratings, never from the audits (decision 0132).
+    concerns = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -60,6 +64,10 @@ class ReportCount(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(count__gt=0), name="report_count_positive"),
+            models.CheckConstraint(
+                condition=models.Q(concerns__lte=models.F("count")),
+                name="report_concerns_within_count",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from qpa.accounts.models import User
 from qpa.audits.blind import counted_with
 from qpa.core.events import event_record
 from qpa.reports import benchmarking
-from qpa.reports.counting import counted_audits, counts_for_month, month_audits, month_of
+from qpa.reports.counting import counted_audits, month_audits, month_counts, month_of
 from qpa.reports.models import BenchmarkFile, CountedAudit, KeyMessages, ReportCount
 
 _CHUNK = 500
@@ -74,7 +74,7 @@ def _recount(tool_id: int, month: date) -> None:
     audits = month_audits(tool_id, month)
     # An audit that moved here without a refresh of its old month: recount it here.
     CountedAudit.objects.filter(audit_id__in=audits.values("id")).delete()
-    counts = counts_for_month(tool_id, month)
+    counts, concerns = month_counts(tool_id, month)
     ReportCount.objects.bulk_create(
         (
             ReportCount(
@@ -86,6 +86,7 @@ def _recount(tool_id: int, month: date) -> None:
                 domain=key[5],
                 rating_id=key[6],
                 count=n,
+                concerns=concerns.get(key, 0),
             )
             for key, n in counts.items()
         ),

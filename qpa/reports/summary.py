@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 
-from qpa.audits.models import SAFEGUARDING_CONCERNS, VoiceAnswer
+from qpa.audits.models import VoiceAnswer
 from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
 from qpa.reports import disclosure
@@ -228,12 +228,15 @@ def report_summary(
     # Audits of a tool whose overall rating is optional that have none: counted among the
     # audits and in the domain figures, in no overall figure.
     no_overall = 0
-    for month, rating_id, n in (
+    # Safeguarding concerns are counted with the overall ratings (decision 0132).
+    concerns = 0
+    for month, rating_id, n, raised in (
         place.filter(domain=OVERALL)
         .values_list("month", "rating_id")
         .order_by()
-        .annotate(n=Sum("count"))
+        .annotate(n=Sum("count"), raised=Sum("concerns"))
     ):
+        concerns += raised
         if rating_id is None:
             no_overall += n
             continue
@@ -365,7 +368,7 @@ def report_summary(
         "overall": rating_list(overall_counts, completed - no_overall),
         "not_comparable": not_comparable,
         "no_overall_rating": no_overall,
-        "safeguarding_concerns": _safeguarding_concerns(filters, first, last),
+        "safeguarding_concerns": concerns,
         "child_and_family": _child_and_family(filters, first, last),
         "domains": domains,
         "areas_of_good_practice": disclosure.rank_domains(domains, "good_or_better"),
@@ -383,25 +386,6 @@ def report_summary(
         "suppression": disclosure.shown_in_full(),
     }
     return disclosure.suppress_summary(summary) if suppress else summary
-
-
-def _safeguarding_concerns(filters: Filters, first: date, last: date) -> int:
-    """Counted audits of the period whose auditor answered "no" or "not sure" to "Is
-    the child safe now?" (docs/audits.md). One indexed count over the period's audits,
-    beside the aggregates: a figure about children, not ratings."""
-    audits = counted_audits().filter(
-        tool_version__tool=filters.tool,
-        audit_date__gte=first,
-        audit_date__lte=last,
-        child_safe__in=SAFEGUARDING_CONCERNS,
-    )
-    if filters.service_area is not None:
-        audits = audits.filter(service_area=filters.service_area)
-    if filters.team is not None:
-        audits = audits.filter(team=filters.team)
-    if filters.cycle is not None:
-        audits = audits.filter(allocation__sampled_case__cycle=filters.cycle)
-    return audits.count()
 
 
 # The two shares of "The child's voice and the family's view" (decision 0125).
