@@ -15,14 +15,14 @@ import pytest
 
 from qpa.audits.models import Audit
 from qpa.organisation.models import Team
-from qpa.reports import small_numbers
+from qpa.reports import disclosure
 from qpa.reports.comparison import compare_periods
 from qpa.reports.funnel import control_limit, limits_for
 from qpa.reports.key_areas import key_areas
 from qpa.reports.report import ReportParams
 from qpa.reports.services import report_aggregates_refresh
 from qpa.reports.summary import report_summary
-from qpa.reports.teams import team_table
+from qpa.reports.teams import team_audits, team_table
 from tests.support.briefing import briefing_rows, load_briefing
 from tests.support.factories import CaseFactory, TeamFactory, area, submitted_audit
 from tests.support.people import Personas, signed_in
@@ -352,7 +352,9 @@ def test_team_cells_are_suppressed_for_readers_who_see_figures_only(
     teams: dict[str, Team], personas: Personas
 ) -> None:
     """Performance may open no audit: a team of 3 audits is hidden, and so is the next
-    smallest team of its area, whose count with the area's total would tell it."""
+    smallest team, whose count with the service's total would tell it. The service's one
+    audit rated neither good nor poor (Small Two's adequate) would follow from its 71
+    audits, 37 good and 33 poor, so its share inadequate or worse is hidden too."""
     audits = _audits(teams["Small One"], 2, 1) + _audits(teams["Small Two"], 5, 2, adequate=1)
     report_aggregates_refresh(audit_ids=[a.pk for a in audits])
     page = signed_in(personas.performance).get(
@@ -363,6 +365,8 @@ def test_team_cells_are_suppressed_for_readers_who_see_figures_only(
     assert side["Small One"] == "Leaving Care not shown not shown not shown"
     assert side["Small Two"] == "Leaving Care not shown not shown not shown"
     assert side["All Good"] == "First Response 20 100.0% (20 of 20) 0.0% (0 of 20)"
+    assert side["Half Good"] == "First Response 20 50.0% (10 of 20) 50.0% (10 of 20)"
+    assert side["Children and Families"] == "every team, and audits with no team 71 52.1% not shown"
     assert "Numbers from 1 to 4 are not shown" in text
     assert "2 teams with audits are not on the plot" in text
     # The same table in full, for a reader who may open every audit it counts.
@@ -375,19 +379,18 @@ def test_team_cells_are_suppressed_for_readers_who_see_figures_only(
 
 
 def test_who_sees_small_numbers(teams: dict[str, Team], personas: Personas) -> None:
-    """The one rule the pages ask: hidden unless the reader may open every audit."""
-    counted = small_numbers.counted_in(
-        ReportParams.build(
-            period_from=date(2026, 5, 1), period_to=date(2026, 5, 1), tool="quality-of-practice"
-        ).filters,
-        period_from=date(2026, 5, 1),
-        period_to=date(2026, 5, 31),
+    """The one rule every page asks (`disclosure.in_full`): hidden unless the reader asked
+    for figures in full and may open every audit they count."""
+    params = ReportParams.build(
+        period_from=date(2026, 5, 1), period_to=date(2026, 5, 1), tool="quality-of-practice"
     )
+    counted = team_audits(params)
     assert counted.count() == 60
-    assert not small_numbers.hidden_for(personas.director, suppress=False, audits=counted)
-    assert small_numbers.hidden_for(personas.director, suppress=True, audits=counted)
+    assert disclosure.in_full(personas.director, counted, asked=True)
+    assert not disclosure.in_full(personas.director, counted, asked=False)
     for reader in (personas.performance, personas.admin, personas.head_of_cp):
-        assert small_numbers.hidden_for(reader, suppress=False, audits=counted)
+        assert not disclosure.in_full(reader, counted, asked=True)
+    assert disclosure.in_full(disclosure.THE_SERVER, counted, asked=True)
 
 
 # --- Key messages -------------------------------------------------------------------------

@@ -62,8 +62,8 @@ from qpa.core.events import record_view
 from qpa.cycles import services as cycle_services
 from qpa.cycles.models import Allocation
 from qpa.cycles.selectors import allocations_visible_to, cycles_visible_to
-from qpa.reports import disclosure
-from qpa.reports.summary import parse_month, report_summary
+from qpa.reports.document import report_document
+from qpa.reports.summary import parse_month
 from qpa.tools.models import Domain, Rating
 
 M = TypeVar("M", bound=Model)
@@ -470,6 +470,14 @@ Unsuppressed = Query(
     ),
 )
 Intervals = Query(False, description="Add confidence intervals.")
+CompareFrom = Query(
+    None, pattern=Month, description="A period to compare with (the `comparison` member)."
+)
+CompareTo = Query(None, pattern=Month, description="The comparison period's last month.")
+Teams = Query(False, description="Add the teams side by side (the `teams` member).")
+AssuranceFigures = Query(
+    False, description="Add the re-audit, agreement and audit-quality figures (`assurance`)."
+)
 
 
 @reports.get(
@@ -491,10 +499,18 @@ def report_summary_read(
     cycle: Text | None = CycleFilter,
     unsuppressed: bool = Unsuppressed,
     intervals: bool = Intervals,
+    compare_from: Text | None = CompareFrom,
+    compare_to: Text | None = CompareTo,
+    teams: bool = Teams,
+    assurance: bool = AssuranceFigures,
 ) -> ReportSummary:
     if not user_can(_user(request), Permission.READ_REPORTS):
         raise PermissionDenied("Reports are for the roles that read them on the web.")
-    summary = report_summary(
+    if bool(compare_from) != bool(compare_to):
+        raise ValidationError({"compare_to": "Give both compare_from and compare_to."})
+    # Every member through the one small-number rule (qpa.reports.document).
+    shown = report_document(
+        reader=_user(request),
         period_from=parse_month(period_from),
         period_to=parse_month(period_to),
         tool=tool or None,
@@ -502,8 +518,13 @@ def report_summary_read(
         team=team or None,
         cycle=cycle or None,
         intervals=intervals,
+        unsuppressed=unsuppressed,
+        compare=(parse_month(compare_from), parse_month(compare_to))
+        if compare_from and compare_to
+        else None,
+        teams=teams,
+        assurance=assurance,
     )
-    shown = disclosure.figures_for_reader(summary, reader=_user(request), unsuppressed=unsuppressed)
     return ReportSummary.model_validate(shown)
 
 

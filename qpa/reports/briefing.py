@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from qpa.reports import charts, disclosure
+from qpa.reports import charts, disclosure, process
 from qpa.reports.exports import CHILD_AND_FAMILY, KEY_TEXT, Table, tables
 from qpa.reports.key_areas import key_areas
 from qpa.reports.models import BenchmarkFile
@@ -126,64 +126,91 @@ def kappa_words(kappa: float | None) -> str:
     return "almost perfect"
 
 
+def _some(n: int | None, noun: str, plural: str | None = None) -> str:
+    """A count in words; a hidden one is "some" (never "fewer than 5")."""
+    if n is None:
+        return f"some {plural or noun + 's'}"
+    return _plural(n, noun, plural)
+
+
+def _of(part: int | None, whole: int | None) -> str:
+    """ "(62%)", or nothing when either count is hidden."""
+    if part is None or whole is None:
+        return ""
+    return f" ({_share(part, whole)})"
+
+
 def agreement_words(extra: dict[str, Any]) -> list[str]:
+    """Moderation and agreement in plain words: hidden counts are "some", and no
+    statistic of fewer than 5 pairs is given (`process.agreement_entry`)."""
     agreement = extra["agreement"]
-    if agreement.moderated == 0:
+    moderated = agreement["moderated"]
+    if moderated == 0:
         return ["No case was moderated in the cycles of this period."]
     lines = [
-        f"{_plural(agreement.moderated, 'case')} {'was' if agreement.moderated == 1 else 'were'}"
+        f"{_some(moderated, 'case').capitalize()} {'was' if moderated == 1 else 'were'}"
         " moderated blind in the cycles of this period: a second auditor rated the case"
         " without seeing the first auditor's ratings."
     ]
-    grade = agreement.overall_grade
-    if grade.n:
-        same = round((grade.exact or 0) * grade.n)
+    grade = agreement["overall_grade"]
+    if grade["pairs"] != 0:
+        same = process.count_text(grade["same"]).replace(disclosure.HIDDEN, "some")
         lines.append(
             f"The moderator gave the same overall grade as the first auditor in {same} of"
-            f" {_plural(grade.n, 'case')} ({_share(same, grade.n)})."
+            f" {_some(grade['pairs'], 'case')}{_of(grade['same'], grade['pairs'])}."
         )
-        kappa = grade.quadratic.kappa if grade.quadratic else None
-        figure = "" if kappa is None else f" (weighted kappa {kappa:.2f})"
-        lines.append(
-            "Allowing for the agreement chance alone would give, agreement on the overall"
-            f" grade was {kappa_words(kappa)}{figure}. Kappa is 1 for perfect agreement and"
-            " 0 for agreement no better than chance."
-        )
-    domains = agreement.all_domains
-    if domains.n:
-        same = round((domains.exact or 0) * domains.n)
+        if not grade["measured"]:
+            lines.append(
+                "Agreement beyond chance (kappa) is not measured: there are too few pairs"
+                " to measure it (fewer than 5)."
+            )
+        else:
+            kappa = grade["quadratic_kappa"]
+            figure = "" if kappa is None else f" (weighted kappa {kappa:.2f})"
+            lines.append(
+                "Allowing for the agreement chance alone would give, agreement on the overall"
+                f" grade was {kappa_words(kappa)}{figure}. Kappa is 1 for perfect agreement"
+                " and 0 for agreement no better than chance."
+            )
+    domains = agreement["all_domains"]
+    if domains["pairs"] != 0:
+        same = process.count_text(domains["same"]).replace(disclosure.HIDDEN, "some")
+        share = _of(domains["same"], domains["pairs"])
         lines.append(
             f"Across the domains, the two auditors gave the same rating {same} times in"
-            f" {_plural(domains.n, 'pair')} of ratings ({_share(same, domains.n)})."
+            f" {_some(domains['pairs'], 'pair')} of ratings{share}."
         )
-    if agreement.changed is not None:
+    if agreement["agreed"] != 0:
         lines.append(
-            f"Moderation changed the overall grade of {round(agreement.changed * 100)}% of"
-            f" the {_plural(agreement.agreed, 'case')} whose grade was agreed."
+            f"Moderation changed the overall grade of {process.changed_text(agreement)} of"
+            f" the {_some(agreement['agreed'], 'case')} whose grade was agreed."
         )
     return lines
 
 
-def quality_words(quality: Any) -> list[str]:
+def quality_words(quality: dict[str, Any]) -> list[str]:
+    due, on_time = quality["due"], quality["on_time"]
     lines = [
-        f"{quality.on_time} of {_plural(quality.due, 'audit')} due in the period"
-        f" {'was' if quality.on_time == 1 else 'were'} completed by the due date"
-        f" ({_share(quality.on_time, quality.due)})."
-        if quality.due
+        f"{process.count_text(on_time).replace(disclosure.HIDDEN, 'Some')} of"
+        f" {_some(due, 'audit')} due in the period {'was' if on_time == 1 else 'were'}"
+        f" completed by the due date{_of(on_time, due)}."
+        if due != 0
         else "No audit was due in the period."
     ]
+    open_actions, overdue = quality["open_actions"], quality["overdue_actions"]
     lines.append(
-        f"{quality.overdue_actions} of {_plural(quality.open_actions, 'follow-up action')}"
-        " open at the end of the period"
-        f" {'was' if quality.overdue_actions == 1 else 'were'} overdue."
-        if quality.open_actions
+        f"{process.count_text(overdue).replace(disclosure.HIDDEN, 'Some')} of"
+        f" {_some(open_actions, 'follow-up action')} open at the end of the period"
+        f" {'was' if overdue == 1 else 'were'} overdue."
+        if open_actions != 0
         else "No follow-up action was open at the end of the period."
     )
+    recorded, captured = quality["voice_recorded"], quality["voice_captured"]
     lines.append(
-        f"{quality.voice_captured} of {_plural(quality.voice_recorded, 'audit')} completed"
-        " in the period captured the child's voice (fully or in part)"
-        f" ({_share(quality.voice_captured, quality.voice_recorded)})."
-        if quality.voice_recorded
+        f"{process.count_text(captured).replace(disclosure.HIDDEN, 'Some')} of"
+        f" {_some(recorded, 'audit')} completed in the period captured the child's voice"
+        f" (fully or in part){_of(captured, recorded)}."
+        if recorded != 0
         else "No audit completed in the period recorded whether the child's voice was heard."
     )
     return lines
@@ -192,11 +219,16 @@ def quality_words(quality: Any) -> list[str]:
 def reaudit_words(extra: dict[str, Any]) -> list[str]:
     if not extra["reaudits"]:
         return ["No re-audit sample was drawn for the quarters of this period."]
+
+    def c(n: int | None) -> str:
+        return "some" if n is None else str(n)
+
     return [
-        f"{r.quarter}: {_plural(r.drawn, 'case')} drawn for re-audit and {r.completed}"
-        f" re-audited; {r.improved} improved, {r.unchanged} unchanged and {r.declined}"
-        f" declined; {r.cleared} left the re-audit pool; {r.actions_completed} of"
-        f" {_plural(r.actions, 'follow-up action')} completed."
+        f"{r['quarter']}: {_some(r['drawn'], 'case')} drawn for re-audit and"
+        f" {c(r['completed'])} re-audited; {c(r['improved'])} improved, {c(r['unchanged'])}"
+        f" unchanged and {c(r['declined'])} declined; {c(r['cleared'])} left the re-audit"
+        f" pool; {c(r['actions_completed'])} of {_some(r['actions'], 'follow-up action')}"
+        " completed."
         for r in extra["reaudits"]
     ]
 
@@ -294,6 +326,16 @@ def briefing_content(
 
     add(Heading("Cases audited", 2))
     add(_table(by_title["Cases audited by service area"]))
+    if s["audits_completed"] != 0 and not s["suppression"].get("too_few"):
+        concerns, audits = s["safeguarding_concerns"], s["audits_completed"]
+        add(
+            Para(
+                "Safeguarding concerns raised:"
+                f" {disclosure.HIDDEN if concerns is None else concerns} of"
+                f" {disclosure.HIDDEN if audits is None else audits} audits (the auditor was"
+                " not sure the child was safe, or said the child was not)."
+            )
+        )
     add(Heading("Overall ratings", 2))
     table_with_chart("Overall ratings")
 
@@ -367,7 +409,7 @@ def briefing_content(
         add(Heading("Moderation and agreement", 2))
         for line in agreement_words(extra):
             add(Para(line))
-        if extra["agreement"].moderated:
+        if extra["agreement"]["moderated"] != 0:
             add(_table(by_title["Agreement between first auditors and moderators"]))
             if by_title["Agreement by domain"].rows:
                 add(_table(by_title["Agreement by domain"]))

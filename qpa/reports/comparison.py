@@ -96,9 +96,22 @@ def figures_of(summary: dict[str, Any]) -> dict[str, tuple[Share, Share]]:
 def compare_periods(first: ReportParams, second: ReportParams, *, hidden: bool) -> PeriodComparison:
     """The two periods' figures under the same filters; `hidden`: small numbers are
     suppressed, as the report summary suppresses them."""
-    summaries = [
-        dataclasses.replace(p, suppress=hidden, intervals=False).summary() for p in (first, second)
-    ]
+    summaries = (
+        dataclasses.replace(first, suppress=hidden, intervals=False).summary(),
+        dataclasses.replace(second, suppress=hidden, intervals=False).summary(),
+    )
+    return compare_summaries(first, second, summaries, hidden=hidden)
+
+
+def compare_summaries(
+    first: ReportParams,
+    second: ReportParams,
+    summaries: tuple[dict[str, Any], dict[str, Any]],
+    *,
+    hidden: bool,
+) -> PeriodComparison:
+    """Two `report_summary` documents of the periods of `first` and `second`, as each
+    reader may see them (suppressed or in full), side by side."""
     a, b = (figures_of(s) for s in summaries)
     names = list(a) + [name for name in b if name not in a]
     none = (Share(0, 0, None), Share(0, 0, None))

@@ -1,9 +1,12 @@
 """Statistical disclosure control of report figures: small numbers do not name a child.
 
 The one module that decides which report figures a reader sees (docs/reports.md,
-"Small numbers"; docs/decisions/0108-small-number-suppression.md). Every channel — the
-report page, its Word, Excel, CSV and JSON exports, `qpa report` and
-`GET /api/v1/reports/summary` — reaches its figures through here.
+"Small numbers"; decisions 108 and 131). Every channel — the report page, its Word, PDF,
+Excel, CSV and JSON exports, `qpa report` and `GET /api/v1/reports/summary` — and every
+figure — the summary, the comparisons, trends and teams, the re-audit, agreement and
+audit-quality figures — reaches its figures through here: `figures_for_reader` and
+`in_full` say whether a reader sees a document in full, `suppress_summary`,
+`suppress_process` and `suppress_cells` suppress it.
 
 - **Who may see small numbers.** A reader may switch suppression off only when they may
   open every audit the figures count: the counted audits ⊆ `audits_visible_to(reader)`
@@ -26,7 +29,7 @@ count can be any size.
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from typing import Any, TypeVar
@@ -149,9 +152,15 @@ def suppress_cells(
     sums: Iterable[tuple[K, Sequence[K]]],
     *,
     threshold: int = THRESHOLD,
+    unpublished: Collection[K] = (),
 ) -> set[K]:
     """The keys of `values` to hide so that no count from 1 to threshold - 1 is shown or
     can be worked out from the published sums.
+
+    `unpublished` cells are never shown, but a reader could work them out from the
+    others (the audits of a team rated neither good nor poor, beside its audits, good
+    and poor): unknowns of the sums, protected like a hidden cell when small, and never
+    taken to be known. The result holds published cells only.
 
     `values` maps each published cell (any hashable key) to its count; `sums` lists
     (total, parts): the total cell is published as the sum of the part cells. A sum that
@@ -178,15 +187,19 @@ def suppress_cells(
         for total, parts in sums
         if values[total] == sum(values[part] for part in parts)
     ]
-    hidden = {key for key, n in values.items() if 0 < n < threshold}
+    hidden = {key for key, n in values.items() if 0 < n < threshold} | set(unpublished)
+    # Unknown to a reader, but neither small nor hiding a small one: no need to protect.
+    free = {key for key in unpublished if not 0 < values[key] < threshold}
     while True:
         added = False
         for total, parts in held:
             inside = [key for key in (total, *parts) if key in hidden]
-            if not inside:
+            guarded = [key for key in inside if key not in free]
+            if not guarded:
                 continue
             alone = len(inside) == 1
-            all_ones = sum(values[key] for key in inside) <= len(inside)
+            # Each hidden cell is at least 1 (a free one at least 0): they can only be 1.
+            all_ones = sum(values[key] for key in inside) <= len(guarded)
             if alone or all_ones:
                 pick = _next_smallest(values, total, parts, hidden)
                 if pick is not None:
@@ -195,12 +208,14 @@ def suppress_cells(
         if added:
             continue
         for key in _determined(held, hidden):
+            if key in free:
+                continue
             if key in hidden and (pick := _breaker(values, held, hidden, key)) is not None:
                 hidden.add(pick)
                 added = True
                 break
         if not added:
-            return hidden
+            return hidden - set(unpublished)
 
 
 def _next_smallest(
@@ -492,3 +507,164 @@ def rank_domains(domains: Sequence[Mapping[str, Any]], field: str, *, top: int =
 def hide_small(n: int | None) -> int | None:
     """Primary suppression of a count that is in no published sum."""
     return None if is_small(n) else n
+
+
+# --- Who sees a page's figures in full -----------------------------------------------
+
+# `qpa report` run on the server: it has no reader whose remit could be checked, and
+# shows figures in full when, and only when, `--unsuppressed` asks (decision 0108).
+THE_SERVER = object()
+
+
+def in_full(reader: Any, audits: QuerySet[Audit], *, asked: bool) -> bool:
+    """True when figures counting `audits` are shown to `reader` in full: they asked
+    (`unsuppressed`), and they may open every one of the audits (the server may, when
+    asked). Every page, table and document with a reader decides through here or
+    through `figures_for_reader`, which asks the same of a summary's audits."""
+    if not asked:
+        return False
+    return reader is THE_SERVER or may_open_all(reader, audits)
+
+
+# --- The audit process: re-audits, agreement, audit quality ------------------------------
+
+# A statistic of fewer pairs than this (exact agreement, a kappa, the share of grades
+# moderation changed) is never shown, whoever reads it.
+MIN_PAIRS = THRESHOLD
+TOO_FEW_PAIRS = "too few pairs to measure"
+
+
+def _process_cells(
+    doc: Mapping[str, Any],
+) -> tuple[dict[tuple[Any, ...], int], Sums, set[tuple[Any, ...]]]:
+    """Every count of a process document (`qpa.reports.process`), the sums a reader can
+    see between them, and the parts that are not published but would follow from a
+    total and the other parts (the re-audits not yet done, the pairs that differ, ...):
+    cells too, so that they are protected when small."""
+    values: dict[tuple[Any, ...], int] = {}
+    sums: list[tuple[tuple[Any, ...], list[tuple[Any, ...]]]] = []
+    unpublished: set[tuple[Any, ...]] = set()
+
+    def whole(total: tuple[Any, ...], parts: list[tuple[Any, ...]], rest: tuple[Any, ...]) -> None:
+        left = values[total] - sum(values[p] for p in parts)
+        if left >= 0:
+            values[rest] = left
+            unpublished.add(rest)
+            sums.append((total, [*parts, rest]))
+
+    for q, row in enumerate(doc["reaudits"]):
+        for field in (
+            "drawn",
+            "completed",
+            "improved",
+            "unchanged",
+            "declined",
+            "cleared",
+            "actions",
+            "actions_completed",
+        ):
+            values[("reaudits", q, field)] = row[field]
+        key = ("reaudits", q)
+        whole((*key, "drawn"), [(*key, "completed")], (*key, "waiting"))
+        outcomes = [(*key, "improved"), (*key, "unchanged"), (*key, "declined")]
+        whole((*key, "completed"), outcomes, (*key, "not_comparable"))
+        whole((*key, "completed"), [(*key, "cleared")], (*key, "kept"))
+        whole((*key, "actions"), [(*key, "actions_completed")], (*key, "actions_open"))
+
+    agreement = doc["agreement"]
+    for field in ("moderated", "agreed", "changed"):
+        values[("agreement", field)] = agreement[field]
+    whole(("agreement", "moderated"), [("agreement", "agreed")], ("agreement", "not_agreed"))
+    whole(("agreement", "agreed"), [("agreement", "changed")], ("agreement", "kept"))
+
+    def entry(key: tuple[Any, ...], figures: Mapping[str, Any]) -> None:
+        values[(*key, "pairs")] = figures["pairs"]
+        values[(*key, "same")] = figures["same"]
+        whole((*key, "pairs"), [(*key, "same")], (*key, "differ"))
+
+    entry(("agreement", "overall_grade"), agreement["overall_grade"])
+    whole(
+        ("agreement", "moderated"),
+        [("agreement", "overall_grade", "pairs")],
+        ("agreement", "no_overall_pair"),
+    )
+    entry(("agreement", "all_domains"), agreement["all_domains"])
+    for group in ("by_domain", "by_cycle"):
+        for i, row in enumerate(agreement[group]):
+            entry(("agreement", group, i), row)
+        for field in ("pairs", "same", "differ"):
+            total = ("agreement", "all_domains", field)
+            parts = [("agreement", group, i, field) for i in range(len(agreement[group]))]
+            if total in values and all(p in values for p in parts):
+                whole(total, parts, ("agreement", group, "rest", field))
+
+    quality = doc["quality"]
+    for field in (
+        "due",
+        "on_time",
+        "open_actions",
+        "overdue_actions",
+        "voice_recorded",
+        "voice_captured",
+    ):
+        values[("quality", field)] = quality[field]
+    whole(("quality", "due"), [("quality", "on_time")], ("quality", "late"))
+    whole(("quality", "open_actions"), [("quality", "overdue_actions")], ("quality", "in_time"))
+    whole(("quality", "voice_recorded"), [("quality", "voice_captured")], ("quality", "voice_not"))
+    return values, sums, unpublished
+
+
+def suppress_process(doc: Mapping[str, Any], *, refused: bool = False) -> dict[str, Any]:
+    """A process document (built in full) with small numbers suppressed, primary and
+    secondary, by the rule of `suppress_cells`; a percentage whose count or denominator is
+    hidden is hidden too. Statistics of fewer than MIN_PAIRS pairs are already null in
+    every document (`measured` false)."""
+    out: dict[str, Any] = copy.deepcopy(dict(doc))
+    values, sums, unpublished = _process_cells(doc)
+    hidden = suppress_cells(values, sums, unpublished=unpublished)
+
+    def shown(key: tuple[Any, ...], value: Any) -> Any:
+        return None if key in hidden else value
+
+    for q, row in enumerate(out["reaudits"]):
+        for field in list(row):
+            if field != "quarter":
+                row[field] = shown(("reaudits", q, field), row[field])
+    agreement = out["agreement"]
+    for field in ("moderated", "agreed", "changed"):
+        agreement[field] = shown(("agreement", field), agreement[field])
+    if agreement["changed"] is None or agreement["agreed"] is None:
+        agreement["changed_percent"] = None
+
+    def entry(key: tuple[Any, ...], figures: dict[str, Any]) -> None:
+        figures["pairs"] = shown((*key, "pairs"), figures["pairs"])
+        figures["same"] = shown((*key, "same"), figures["same"])
+        if figures["pairs"] is None or figures["same"] is None:
+            figures["exact_percent"] = None
+
+    entry(("agreement", "overall_grade"), agreement["overall_grade"])
+    entry(("agreement", "all_domains"), agreement["all_domains"])
+    for group in ("by_domain", "by_cycle"):
+        for i, row in enumerate(agreement[group]):
+            entry(("agreement", group, i), row)
+    quality = out["quality"]
+    for field in (
+        "due",
+        "on_time",
+        "open_actions",
+        "overdue_actions",
+        "voice_recorded",
+        "voice_captured",
+    ):
+        quality[field] = shown(("quality", field), quality[field])
+    if quality["on_time"] is None or quality["due"] is None:
+        quality["on_time_percent"] = None
+    if quality["voice_captured"] is None or quality["voice_recorded"] is None:
+        quality["voice_percent"] = None
+    out["suppression"] = {
+        "applied": True,
+        "threshold": THRESHOLD,
+        "too_few": False,
+        "unsuppressed_refused": refused,
+    }
+    return out

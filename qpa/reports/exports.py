@@ -19,7 +19,7 @@ from typing import Any
 
 from qpa.core.spreadsheets import csv_text
 from qpa.core.spreadsheets import workbook as new_workbook
-from qpa.reports import charts, disclosure
+from qpa.reports import charts, disclosure, process
 from qpa.reports.report import Report, message_lines
 
 SUPPRESSED = disclosure.HIDDEN
@@ -48,10 +48,6 @@ def share_cell(percent: float | None, total: int | None) -> float | str:
     if percent is None:
         return SUPPRESSED
     return percent
-
-
-def _rounded(value: float | None, places: int = 2) -> float | str:
-    return "not defined" if value is None else round(value, places)
 
 
 # --- Tables shared by every format ---------------------------------------------------
@@ -275,6 +271,8 @@ _MONTHS = [
 
 
 def _assurance_tables(report: Report) -> list[Table]:
+    """The audit process's tables (`qpa.reports.process`): counts "not shown" when
+    suppressed, statistics of fewer than 5 pairs "too few pairs to measure"."""
     extra = report.extra
     if not extra:
         return []
@@ -294,41 +292,42 @@ def _assurance_tables(report: Report) -> list[Table]:
             ],
             [
                 [
-                    r.quarter,
-                    r.drawn,
-                    r.completed,
-                    r.improved,
-                    r.unchanged,
-                    r.declined,
-                    r.cleared,
-                    f"{r.actions_completed} of {r.actions}",
+                    r["quarter"],
+                    *[
+                        count_cell(r[f])
+                        for f in ("drawn", "completed", "improved", "unchanged", "declined")
+                    ],
+                    count_cell(r["cleared"]),
+                    f"{process.count_text(r['actions_completed'])} of"
+                    f" {process.count_text(r['actions'])}",
                 ]
                 for r in extra["reaudits"]
             ],
             ["text", *["count"] * 6, "text"],
         )
     ]
-
-    def kappa(figure: Any) -> float | str:
-        return "not defined" if figure is None else _rounded(figure.kappa)
-
-    def exact(value: float | None) -> float | str:
-        return NONE if value is None else round(value * 100, 1)
-
     agreement = extra["agreement"]
-    header = ["Ratings", "Pairs", "Exact agreement (%)", "Linear kappa", "Quadratic kappa"]
-    formats = ["text", "count", "percent", "kappa", "kappa"]
+    header = [
+        "Ratings",
+        "Pairs",
+        "Same rating",
+        "Exact agreement",
+        "Linear kappa (95% CI)",
+        "Quadratic kappa (95% CI)",
+    ]
+    formats = ["text", "count", "count", "text", "text", "text"]
 
-    def rows_of(rows: list[Any]) -> list[list[Any]]:
+    def rows_of(rows: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
         return [
             [
-                row.label,
-                row.figures.n,
-                exact(row.figures.exact),
-                kappa(row.figures.linear),
-                kappa(row.figures.quadratic),
+                name,
+                count_cell(entry["pairs"]),
+                count_cell(entry["same"]),
+                process.exact_text(entry),
+                process.kappa_text(entry, "linear"),
+                process.kappa_text(entry, "quadratic"),
             ]
-            for row in rows
+            for name, entry in rows
         ]
 
     out.append(
@@ -336,7 +335,7 @@ def _assurance_tables(report: Report) -> list[Table]:
             "Agreement between first auditors and moderators",
             "Agreement",
             header,
-            rows_of(extra["agreement_rows"]),
+            rows_of(process.agreement_rows(agreement)),
             formats,
         )
     )
@@ -345,16 +344,16 @@ def _assurance_tables(report: Report) -> list[Table]:
             "Agreement by domain",
             "Agreement by domain",
             ["Domain", *header[1:]],
-            rows_of(agreement.by_domain),
+            rows_of([(r["domain"], r) for r in agreement["by_domain"]]),
             formats,
         )
     )
     out.append(
         Table(
-            "Agreement by auditor and by cycle",
-            "Agreement by auditor, cycle",
-            ["Auditor or cycle", *header[1:]],
-            rows_of([*agreement.by_auditor, *agreement.by_cycle]),
+            "Agreement by cycle",
+            "Agreement by cycle",
+            ["Cycle", *header[1:]],
+            rows_of([(r["cycle"], r) for r in agreement["by_cycle"]]),
             formats,
             in_briefing=False,
         )
@@ -366,25 +365,23 @@ def _assurance_tables(report: Report) -> list[Table]:
             "Audit quality",
             ["Measure", "Count", "Of"],
             [
-                ["Audits completed by their due date", quality.on_time, quality.due],
-                ["Follow-up actions overdue", quality.overdue_actions, quality.open_actions],
+                [
+                    "Audits completed by their due date",
+                    count_cell(quality["on_time"]),
+                    count_cell(quality["due"]),
+                ],
+                [
+                    "Follow-up actions overdue",
+                    count_cell(quality["overdue_actions"]),
+                    count_cell(quality["open_actions"]),
+                ],
                 [
                     "Audits that captured the child’s voice",
-                    quality.voice_captured,
-                    quality.voice_recorded,
+                    count_cell(quality["voice_captured"]),
+                    count_cell(quality["voice_recorded"]),
                 ],
             ],
             ["text", "count", "count"],
-        )
-    )
-    out.append(
-        Table(
-            "Overdue audits by auditor",
-            "Overdue audits by auditor",
-            ["Auditor", "Overdue audits"],
-            [[r.auditor, r.overdue] for r in quality.overdue_by_auditor],
-            ["text", "count"],
-            in_briefing=False,
         )
     )
     return out
@@ -473,7 +470,116 @@ def summary_csv(summary: dict[str, Any]) -> str:
                     share_cell(row["percent"], month["audits"]),
                 ]
             )
+    rows += _comparison_rows(summary.get("comparison"))
+    rows += _teams_rows(summary.get("teams"))
+    rows += _assurance_rows(summary.get("assurance"))
     return csv_text(rows)
+
+
+def _comparison_rows(comparison: dict[str, Any] | None) -> list[list[Any]]:
+    """The `comparison` member, when the document has one."""
+    if comparison is None:
+        return []
+    rows: list[list[Any]] = [
+        ["comparison_period", "from", "", "", comparison["period"]["from"]],
+        ["comparison_period", "to", "", "", comparison["period"]["to"]],
+        ["comparison_audits_completed", "", "", count_cell(comparison["audits_completed"]), ""],
+    ]
+    for entry in [{"domain": "Overall rating", **comparison["overall"]}, *comparison["domains"]]:
+        name, rated = entry["domain"], entry["rated"]
+        rows.append(["comparison_rated", name, "", count_cell(rated), ""])
+        for field in ("good_or_better", "inadequate_or_worse"):
+            rows.append(
+                [
+                    f"comparison_{field}",
+                    name,
+                    "",
+                    count_cell(entry[field]),
+                    share_cell(entry[f"{field}_percent"], rated),
+                ]
+            )
+            difference = entry[f"{field}_difference"]
+            rows.append(
+                [
+                    f"comparison_{field}_difference",
+                    name,
+                    "",
+                    "",
+                    SUPPRESSED if difference is None else difference,
+                ]
+            )
+    return rows
+
+
+def _teams_rows(teams: dict[str, Any] | None) -> list[list[Any]]:
+    """The `teams` member: each team's audits and shares, then the scope's."""
+    if teams is None:
+        return []
+    rows: list[list[Any]] = []
+    for entry in [*teams["teams"], {"team": teams["scope"], "funnel": None, **teams}]:
+        name, audits = entry["team"], entry["audits"]
+        rows.append(["teams_audits", name, "", count_cell(audits), ""])
+        for field in ("good_or_better", "inadequate_or_worse"):
+            rows.append(
+                [
+                    f"teams_{field}",
+                    name,
+                    "",
+                    count_cell(entry[field]),
+                    share_cell(entry[f"{field}_percent"], audits),
+                ]
+            )
+        if entry["funnel"] is not None:
+            rows.append(["teams_funnel", name, entry["funnel"]["position"], "", ""])
+    return rows
+
+
+def _assurance_rows(assurance: dict[str, Any] | None) -> list[list[Any]]:
+    """The `assurance` member: re-audit outcomes, agreement and audit quality."""
+    if assurance is None:
+        return []
+    rows: list[list[Any]] = []
+    for quarter in assurance["reaudits"]:
+        for field in process.REAUDIT_FIELDS:
+            rows.append(
+                [f"reaudit_{field}", quarter["quarter"], "", count_cell(quarter[field]), ""]
+            )
+    agreement = assurance["agreement"]
+    rows.append(["agreement_moderated", "", "", count_cell(agreement["moderated"]), ""])
+    rows.append(["agreement_agreed", "", "", count_cell(agreement["agreed"]), ""])
+    rows.append(
+        [
+            "agreement_changed",
+            "",
+            "",
+            count_cell(agreement["changed"]),
+            process.changed_text(agreement),
+        ]
+    )
+    entries = [
+        *process.agreement_rows(agreement),
+        *[(r["domain"], r) for r in agreement["by_domain"]],
+        *[(r["cycle"], r) for r in agreement["by_cycle"]],
+    ]
+    for name, entry in entries:
+        rows.append(["agreement_pairs", name, "", count_cell(entry["pairs"]), ""])
+        rows.append(
+            ["agreement_same", name, "", count_cell(entry["same"]), process.exact_text(entry)]
+        )
+        for which in ("linear", "quadratic"):
+            rows.append(
+                [f"agreement_{which}_kappa", name, "", "", process.kappa_text(entry, which)]
+            )
+    quality = assurance["quality"]
+    for field, total, share in (
+        ("on_time", "due", "on_time_percent"),
+        ("overdue_actions", "open_actions", None),
+        ("voice_captured", "voice_recorded", "voice_percent"),
+    ):
+        rows.append([f"quality_{total}", "", "", count_cell(quality[total]), ""])
+        percent = share_cell(quality[share], quality[total]) if share else ""
+        rows.append([f"quality_{field}", "", "", count_cell(quality[field]), percent])
+    return rows
 
 
 # --- Excel ---------------------------------------------------------------------------
@@ -529,7 +635,14 @@ def workbook(report: Report) -> bytes:
     info.write(
         4,
         1,
-        disclosure.NOTE if report.params.suppress else "Shown in full: for use within the service",
+        disclosure.NOTE
+        if report.params.suppress
+        else "Shown in full: for use within the service"
+        + (
+            ""
+            if report.params.process_in_full
+            else f". The re-audit, agreement and audit-quality figures: {disclosure.NOTE}"
+        ),
     )
     info.write(5, 0, "No audits", bold)
     info.write(5, 1, "A share of no audits is shown as 'none'")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from qpa.actions.models import Action, ActionStatus
 from qpa.audits.blind import withheld_from_figures
 from qpa.audits.models import Audit
-from qpa.reports import disclosure
+from qpa.reports import disclosure, process
 from qpa.reports.counting import month_end, month_of
 from qpa.reports.key_areas import key_areas
 from qpa.reports.models import KeyMessages
@@ -39,6 +39,9 @@ class ReportParams:
     intervals: bool = False
     # Figures in full were asked for by a reader who may not see them.
     unsuppressed_refused: bool = False
+    # The audit process's figures (re-audits, agreement, audit quality) in full: only
+    # with the rest in full, for a reader who may open every audit they count too.
+    process_in_full: bool = False
 
     @classmethod
     def build(
@@ -67,8 +70,17 @@ class ReportParams:
         """These parameters in full when `reader` may open every audit the report counts
         (`counted_audits`); otherwise suppressed, with the refusal noted."""
         if disclosure.may_open_all(reader, self.counted_audits()):
-            return replace(self, suppress=False, unsuppressed_refused=False)
-        return replace(self, suppress=True, unsuppressed_refused=True)
+            process_in_full = disclosure.may_open_all(reader, self.process_audits())
+            return replace(
+                self, suppress=False, unsuppressed_refused=False, process_in_full=process_in_full
+            )
+        return replace(self, suppress=True, unsuppressed_refused=True, process_in_full=False)
+
+    def process_audits(self) -> QuerySet[Audit]:
+        """Every audit the report's figures of the audit process may count."""
+        return process.process_audits(
+            period_from=self.period_from, period_to=self.period_to, tool=self.filters.tool
+        )
 
     def counted_audits(self) -> QuerySet[Audit]:
         """Every audit a figure of this report may count: its period and the earlier
@@ -347,45 +359,17 @@ def draft_key_messages(
 
 
 def assurance_figures(params: ReportParams) -> dict[str, Any]:
-    """Step 5's figures for the report's period: re-audit outcomes of each quarter the
-    period touches, agreement between auditors in the cycles of the period, and the
-    audit-quality figures of the period, as they stood at its end."""
-    from django.db.models import Q
-
-    from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
-    from qpa.assurance.models import ReAuditDraw
-    from qpa.assurance.services import quarter_of, reaudit_summary
-    from qpa.cycles.models import Cycle
-
-    quarters = sorted(
-        {quarter_of(params.period_from), quarter_of(params.period_to)}
-        | {
-            quarter_of(_add_months(params.period_from, months))
-            for months in range(0, 60, 3)
-            if _add_months(params.period_from, months) <= params.period_to
-        }
+    """Step 5's figures for the report's period (`qpa.reports.process`): re-audit
+    outcomes of each quarter the period touches, agreement between auditors in the
+    cycles of the period, and the audit-quality figures of the period, as they stood at
+    its end; suppressed unless the reader may see them in full (`process_in_full`)."""
+    return process.process_document(
+        period_from=params.period_from,
+        period_to=params.period_to,
+        tool=params.filters.tool,
+        suppress=not params.process_in_full,
+        refused=params.unsuppressed_refused or not (params.suppress or params.process_in_full),
     )
-    drawn = set(ReAuditDraw.objects.filter(quarter__in=quarters).values_list("quarter", flat=True))
-    cycles = Cycle.objects.filter(
-        Q(month__gte=params.period_from, month__lte=params.period_to)
-        | Q(
-            month__isnull=True,
-            created_at__date__gte=params.period_from,
-            created_at__date__lte=params.period_to,
-        )
-    )
-    if params.filters.tool is not None:
-        cycles = cycles.filter(tool=params.filters.tool)
-    agreement = agreement_figures(cycle_ids=list(cycles.values_list("pk", flat=True)))
-    return {
-        "reaudits": [reaudit_summary(q) for q in quarters if q in drawn],
-        "agreement": agreement,
-        "agreement_rows": [
-            AgreementRow("Overall grade", agreement.overall_grade),
-            AgreementRow("Every domain", agreement.all_domains),
-        ],
-        "quality": quality_figures(period_from=params.period_from, period_to=params.period_to),
-    }
 
 
 def build_report(params: ReportParams) -> Report:

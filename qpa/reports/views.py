@@ -28,14 +28,15 @@ from qpa.reports import (
     charts,
     disclosure,
     exports,
+    process,
     services,
-    small_numbers,
     trend_charts,
 )
 from qpa.reports.briefing import BriefingHeading, benchmark_rows
 from qpa.reports.briefing_pdf import briefing_pdf
 from qpa.reports.briefing_word import briefing_docx
-from qpa.reports.comparison import compare_periods, comparison_json
+from qpa.reports.comparison import compare_periods
+from qpa.reports.document import report_document
 from qpa.reports.forms import (
     BenchmarkExportForm,
     BenchmarkUploadForm,
@@ -46,9 +47,15 @@ from qpa.reports.forms import (
 from qpa.reports.key_areas import key_areas
 from qpa.reports.models import BenchmarkFile
 from qpa.reports.period_form import ComparePeriodsForm
-from qpa.reports.report import Report, ReportParams, build_report, message_lines
-from qpa.reports.summary import parse_month, report_summary
-from qpa.reports.teams import team_table
+from qpa.reports.report import (
+    Report,
+    ReportParams,
+    assurance_figures,
+    build_report,
+    message_lines,
+)
+from qpa.reports.summary import parse_month
+from qpa.reports.teams import team_audits, team_table
 from qpa.reports.trends import domain_trends, twelve_months
 
 READER_ROLES = (
@@ -155,6 +162,10 @@ def report_page(request: HttpRequest) -> HttpResponse:
             briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
             protective_marking=settings.QPA_PROTECTIVE_MARKING,
             benchmarks=benchmark_rows(report),
+            agreement_rows=process.agreement_rows(report.extra["agreement"]),
+            agreement_by_domain=[
+                (row["domain"], row) for row in report.extra["agreement"]["by_domain"]
+            ],
         )
     return render(request, "reports/report.html", context)
 
@@ -162,28 +173,27 @@ def report_page(request: HttpRequest) -> HttpResponse:
 @readers
 @require_GET
 def summary_json(request: HttpRequest) -> HttpResponse:
-    """The JSON contract (docs/reports.md): tool, service_area and team by name."""
+    """The JSON contract (docs/reports.md): tool, service_area and team by name; with
+    `compare_from`/`compare_to`, `teams=1` and `assurance=1`, the members they add, each
+    suppressed by the one rule (qpa.reports.document)."""
     query = request.GET
     try:
-        first = parse_month(query.get("from", ""))
-        last = parse_month(query.get("to", ""))
-        summary = report_summary(
-            period_from=first,
-            period_to=last,
+        summary = report_document(
+            reader=acting_user(request),
+            period_from=parse_month(query.get("from", "")),
+            period_to=parse_month(query.get("to", "")),
             tool=query.get("tool") or None,
             service_area=query.get("service_area") or None,
             team=query.get("team") or None,
             cycle=query.get("cycle") or None,
             intervals=query.get("intervals") == "1",
+            unsuppressed=query.get("unsuppressed") == "1",
+            compare=_compare_months(query),
+            teams=query.get("teams") == "1",
+            assurance=query.get("assurance") == "1",
         )
-        compared = _json_comparison(query, first, last, reader=acting_user(request))
     except ValidationError as error:
         return JsonResponse({"errors": _messages(error)}, status=400)
-    summary = disclosure.figures_for_reader(
-        summary, reader=acting_user(request), unsuppressed=query.get("unsuppressed") == "1"
-    )
-    if compared is not None:
-        summary["comparison"] = compared
     response = JsonResponse(summary, json_dumps_params={"ensure_ascii": False, "indent": 2})
     if query.get("download") == "1":
         response["Content-Disposition"] = 'attachment; filename="qpa-report.json"'
@@ -191,13 +201,8 @@ def summary_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _json_comparison(
-    query: QueryDict, first: date, last: date, *, reader: User
-) -> dict[str, Any] | None:
-    """The contract's `comparison` member, when `compare_from` and `compare_to` ask for
-    one: that period's figures, and this report's percentages minus them. Small numbers
-    are shown only when asked for (`unsuppressed`) by a reader who may open every audit
-    of both periods."""
+def _compare_months(query: QueryDict) -> tuple[date, date] | None:
+    """The comparison period `compare_from` and `compare_to` ask for, if any."""
     if not (query.get("compare_from") or query.get("compare_to")):
         return None
     months: dict[str, date] = {}
@@ -209,34 +214,7 @@ def _json_comparison(
             errors[name] = list(error.messages)
     if errors:
         raise ValidationError(errors)
-
-    def build(period_from: date, period_to: date) -> ReportParams:
-        return ReportParams.build(
-            period_from=period_from,
-            period_to=period_to,
-            tool=query.get("tool") or None,
-            service_area=query.get("service_area") or None,
-            team=query.get("team") or None,
-            cycle=query.get("cycle") or None,
-        )
-
-    try:
-        earlier = build(months["compare_from"], months["compare_to"])
-    except ValidationError as error:
-        raise ValidationError(
-            {("compare_to" if k == "to" else k): v for k, v in error.message_dict.items()}
-        ) from None
-    this = build(first, last)
-    hidden = small_numbers.hidden_for(
-        reader,
-        suppress=query.get("suppress") == "1" or query.get("unsuppressed") != "1",
-        audits=small_numbers.counted_in(
-            this.filters,
-            period_from=min(earlier.period_from, this.period_from),
-            period_to=max(earlier.period_to, this.period_to),
-        ),
-    )
-    return comparison_json(compare_periods(earlier, this, hidden=hidden))
+    return months["compare_from"], months["compare_to"]
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:
@@ -280,7 +258,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     params = _params(request)
     return _download(
         request,
-        exports.summary_csv(params.summary()),
+        exports.summary_csv({**params.summary(), "assurance": assurance_figures(params)}),
         "text/csv; charset=utf-8",
         f"{_file_stem(params)}.csv",
     )
@@ -423,18 +401,22 @@ def benchmark_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
 read_reports = permission_required(Permission.READ_REPORTS)
 
 
-def _hidden(
-    request: HttpRequest, params: ReportParams, first: date, last: date, *, whole_area: bool
-) -> bool:
+def _hidden(request: HttpRequest, params: ReportParams, first: date, last: date) -> bool:
     """Whether this reader sees small numbers hidden in figures of `params`' filters from
-    `first` to `last` (`whole_area`: every team of the area, as the teams page shows)."""
-    return small_numbers.hidden_for(
-        acting_user(request),
-        suppress=params.suppress,
-        audits=small_numbers.counted_in(
-            params.filters, period_from=first, period_to=last, whole_area=whole_area
-        ),
+    `first` to `last`: unless they asked for figures in full and may open every audit
+    counted (`disclosure.in_full`)."""
+    f = params.filters
+    area = f.service_area or (f.team.service_area if f.team else None)
+    audits = disclosure.counted_audits_in(
+        period_from=first,
+        period_to=last,
+        tools=[f.tool],
+        service_area=area,
+        team=f.team,
+        cycle=f.cycle,
     )
+    asked = not params.suppress or params.unsuppressed_refused
+    return not disclosure.in_full(acting_user(request), audits, asked=asked)
 
 
 def _figures_context(params: ReportParams, page: str, hidden: bool) -> dict[str, Any]:
@@ -456,11 +438,12 @@ def _figures_context(params: ReportParams, page: str, hidden: bool) -> dict[str,
 
 def _trends_hidden(request: HttpRequest, params: ReportParams) -> bool:
     months = twelve_months(params)
-    return _hidden(request, params, months[0], params.period_to, whole_area=False)
+    return _hidden(request, params, months[0], params.period_to)
 
 
 def _teams_hidden(request: HttpRequest, params: ReportParams) -> bool:
-    return _hidden(request, params, params.period_from, params.period_to, whole_area=True)
+    asked = not params.suppress or params.unsuppressed_refused
+    return not disclosure.in_full(acting_user(request), team_audits(params), asked=asked)
 
 
 @read_reports
@@ -494,7 +477,6 @@ def compare(request: HttpRequest) -> HttpResponse:
             params,
             min(first.period_from, second.period_from),
             max(first.period_to, second.period_to),
-            whole_area=False,
         )
         comparison = compare_periods(first, second, hidden=hidden)
     context = _figures_context(params, "compare", hidden)

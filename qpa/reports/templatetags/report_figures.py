@@ -8,6 +8,7 @@ from django import template
 
 from qpa.core.wording import plural
 from qpa.reports.disclosure import HIDDEN
+from qpa.reports.process import changed_text, exact_text, kappa_text
 
 register = template.Library()
 
@@ -42,3 +43,19 @@ def ci(value: Any) -> str:
 @register.filter
 def index(values: Any, position: int) -> Any:
     return values[position]
+
+
+@register.filter
+def exact(entry: dict[str, Any]) -> str:
+    """Exact agreement of a group of pairs: "too few pairs to measure" under five."""
+    return exact_text(entry)
+
+
+@register.filter
+def kappa(entry: dict[str, Any], which: str) -> str:
+    return kappa_text(entry, which)
+
+
+@register.filter
+def changed(agreement: dict[str, Any]) -> str:
+    return changed_text(agreement)
