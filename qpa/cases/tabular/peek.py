@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,8 +30,8 @@ _MAX_HEAD_BYTES = 4 * 2**20  # the first rows of a sheet, uncompressed
 _CHUNK = 64 * 2**10
 _P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
 
-_SHEET = re.compile(rb"<" + _P.encode() + rb"sheet\b([^>]*)>")
-_RELATIONSHIP = re.compile(rb"<" + _P.encode() + rb"Relationship\b([^>]*)>")
+_SHEET = re.compile(r"<" + _P + r"sheet\b([^>]*)>")
+_RELATIONSHIP = re.compile(r"<" + _P + r"Relationship\b([^>]*)>")
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DIMENSION = re.compile(
     _P + r"""dimension\b[^>]*\bref\s*=\s*["']([A-Z]*)(\d*)(?::([A-Z]*)(\d+))?"""
@@ -58,7 +59,8 @@ class SheetHead:
     rows: list[tuple[object, ...]]
     last_row: int | None  # 1-based, from the sheet's dimensions; None if not declared
     xml_bytes: int  # the sheet's XML, uncompressed
-    head_bytes: int  # how much of it held the rows read
+    sample_rows: int  # rows read whole from the XML's start...
+    sample_bytes: int  # ...and the bytes they took, with what comes before them
     complete: bool  # the whole sheet was read (so last_row is its last row with data)
 
     def row_estimate(self, header_row: int) -> int:
@@ -66,8 +68,8 @@ class SheetHead:
         size of the sheet's XML against the size of its first rows."""
         if self.last_row is not None and self.last_row > header_row:
             return self.last_row - header_row
-        read = max(len(self.rows), 1)
-        return max(round(self.xml_bytes * read / max(self.head_bytes, 1)) - header_row, 0)
+        rows = self.xml_bytes * self.sample_rows / max(self.sample_bytes, 1)
+        return max(round(rows) - header_row, 0)
 
 
 def sheet_heads(path: Path) -> dict[str, SheetHead | None]:
@@ -79,11 +81,11 @@ def sheet_heads(path: Path) -> dict[str, SheetHead | None]:
             for name, part in sheets.items():
                 try:
                     heads[name] = _read_head(archive, part)
-                except (_Unreadable, KeyError, OSError, ValueError, zipfile.BadZipFile):
+                except (_Unreadable, KeyError, OSError, ValueError, zipfile.BadZipFile, zlib.error):
                     heads[name] = None
             wanted = set().union(*(found[1] for found in heads.values() if found))
             strings = _shared_strings(archive, wanted) if wanted else {}
-    except (_Unreadable, KeyError, OSError, ValueError, zipfile.BadZipFile, EOFError):
+    except (_Unreadable, KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
         return {}
     result: dict[str, SheetHead | None] = {}
     for name, found in heads.items():
@@ -96,7 +98,12 @@ def sheet_heads(path: Path) -> dict[str, SheetHead | None]:
             for row in head.rows
         ]
         result[name] = SheetHead(
-            rows, head.last_row, head.xml_bytes, head.head_bytes, head.complete
+            rows,
+            head.last_row,
+            head.xml_bytes,
+            head.sample_rows,
+            head.sample_bytes,
+            head.complete,
         )
     return result
 
@@ -114,12 +121,18 @@ def _attributes(raw: str) -> dict[str, str]:
     return found
 
 
-def _xml(data: bytes) -> str:
+def _check_prolog(data: bytes) -> None:
+    """Refuses what no workbook written by a spreadsheet holds: a document type
+    declaration (entities to expand) or a UTF-16 part."""
     head = data[:512]
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise _Unreadable("a document type declaration")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _Unreadable("UTF-16")
+
+
+def _xml(data: bytes) -> str:
+    _check_prolog(data)
     return data.decode("utf-8")
 
 
@@ -141,13 +154,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     workbook = _xml(archive.read("xl/workbook.xml"))
     rels = _xml(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {}
-    for match in _RELATIONSHIP.finditer(rels.encode()):
-        attributes = _attributes(match.group(1).decode())
+    for match in _RELATIONSHIP.finditer(rels):
+        attributes = _attributes(match.group(1))
         if "Id" in attributes and "Target" in attributes:
             targets[attributes["Id"]] = _part("xl/workbook.xml", attributes["Target"])
     parts = {}
-    for match in _SHEET.finditer(workbook.encode()):
-        attributes = _attributes(match.group(1).decode())
+    for match in _SHEET.finditer(workbook):
+        attributes = _attributes(match.group(1))
         target = targets.get(attributes.get("id", ""))
         if "name" in attributes and target is not None:
             parts[attributes["name"]] = target
@@ -166,7 +179,7 @@ def _read_head(archive: zipfile.ZipFile, part: str) -> tuple[SheetHead, set[int]
     complete = False
     for chunk in _chunks(archive, part):
         if not data:
-            _xml(chunk[:512])  # refuses a DTD or UTF-16 before anything is read
+            _check_prolog(chunk)
         data += chunk
         text = data.decode("utf-8", errors="ignore")
         if _SHEET_DATA_END.search(text):
@@ -221,8 +234,10 @@ def _read_head(archive: zipfile.ZipFile, part: str) -> tuple[SheetHead, set[int]
     ]
     if complete:
         last_row = last_data_row
+    ends = list(_ROW_END.finditer(text))
+    sample_bytes = len(text[: ends[-1].end()].encode("utf-8")) if ends else 0
     size = archive.getinfo(part).file_size
-    return SheetHead(rows, last_row, size, len(data), complete), wanted
+    return SheetHead(rows, last_row, size, len(ends), sample_bytes, complete), wanted
 
 
 def _column_index(letters: str) -> int:
@@ -261,8 +276,8 @@ def _shared_strings(archive: zipfile.ZipFile, wanted: set[int]) -> dict[int, str
     largest of them."""
     part = "xl/sharedStrings.xml"
     rels = _xml(archive.read("xl/_rels/workbook.xml.rels"))
-    for match in _RELATIONSHIP.finditer(rels.encode()):
-        attributes = _attributes(match.group(1).decode())
+    for match in _RELATIONSHIP.finditer(rels):
+        attributes = _attributes(match.group(1))
         if attributes.get("Type", "").endswith("/sharedStrings") and "Target" in attributes:
             part = _part("xl/workbook.xml", attributes["Target"])
     last = max(wanted)
@@ -273,7 +288,7 @@ def _shared_strings(archive: zipfile.ZipFile, wanted: set[int]) -> dict[int, str
     first = True
     for chunk in _chunks(archive, part):
         if first:
-            _xml(chunk[:512])  # refuses a DTD or UTF-16 before anything is read
+            _check_prolog(chunk)
             first = False
         pending += chunk
         text = pending.decode("utf-8", errors="ignore")

@@ -20,8 +20,8 @@ import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from types import MappingProxyType, TracebackType
+from typing import Any, NamedTuple
 
 from python_calamine import CalamineWorkbook
 
@@ -149,15 +149,17 @@ def _read_xlsx(path: Path) -> Table:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AnnexRow:
+class AnnexRow(NamedTuple):
+    """One data row of a list: every column's cleaned value by key (None when blank,
+    absent or not cleanable), and the cells that could not be cleaned."""
+
     list_number: int
     sheet: str
     row_number: int
     values: dict[str, object]
     errors: list[CellError]
     # Canonical key -> header as in the file; one shared mapping per sheet.
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -325,13 +327,17 @@ class AnnexAReader:
         column_map = sheet.report.columns
         id_key = match.spec.id_key
         id_header = column_map.get(id_key, id_key)
-        template: dict[str, object] = dict.fromkeys(c.key for c in match.spec.columns)
-        template.update((c.key, None) for c in columns)
-        keys = [c.key for c in columns]
-        headers = [c.header for c in columns]
-        positions = [c.index for c in columns]
-        cleaners = [column_cleaner(c.kind, epoch1904=self._epoch1904) for c in columns]
-        width = len(columns)
+        # The row's keys: the list's own columns in its published order (None for those
+        # the sheet lacks), then the sheet's other columns.
+        present = {c.key: c for c in columns}
+        keys = list(dict.fromkeys([*(c.key for c in match.spec.columns), *present]))
+        plan = [
+            (present[key], column_cleaner(present[key].kind, epoch1904=self._epoch1904))
+            if key in present
+            else None
+            for key in keys
+        ]
+        width = len(keys)
         source = itertools.islice(worksheet.iter_rows(), header_row, None)
         first = header_row + 1  # the row number of the block's first row
         while True:
@@ -346,32 +352,35 @@ class AnnexAReader:
                 break
             cells = list(itertools.zip_longest(*block))
             blank = (None,) * len(block)
-            cleaned: list[list[object]] = []
+            cleaned: list[Sequence[object]] = []
             failing: list[int] = []
-            for j, (position, clean) in enumerate(zip(positions, cleaners, strict=True)):
-                column, failed = clean(cells[position] if position < len(cells) else blank)
-                cleaned.append(column)
+            for j, step in enumerate(plan):
+                if step is None:
+                    cleaned.append(blank)
+                    continue
+                column, clean = step
+                values, failed = clean(cells[column.index] if column.index < len(cells) else blank)
+                cleaned.append(values)
                 if failed:
                     failing.append(j)
             for row_number, row in enumerate(zip(*cleaned, strict=True), start=first):
                 if row.count(None) == width:
                     continue
-                values = template.copy()
-                values.update(zip(keys, row, strict=True))
+                values_by_key = dict(zip(keys, row, strict=True))
                 errors: list[CellError] = []
-                if failing:
-                    for j in failing:
-                        cell = row[j]
-                        if type(cell) is Failure:
-                            errors.append(
-                                CellError(name, row_number, headers[j], cell.message, keys[j])
-                            )
-                            values[keys[j]] = None
-                if values[id_key] is None:
+                for j in failing:
+                    cell = row[j]
+                    if type(cell) is Failure:
+                        key = keys[j]
+                        errors.append(
+                            CellError(name, row_number, present[key].header, cell.message, key)
+                        )
+                        values_by_key[key] = None
+                if values_by_key[id_key] is None:
                     errors.append(
                         CellError(name, row_number, id_header, f"{id_header} is blank", id_key)
                     )
-                yield AnnexRow(number, name, row_number, values, errors, column_map)
+                yield AnnexRow(number, name, row_number, values_by_key, errors, column_map)
                 counter.step()
             first += len(block)
 
