@@ -3,8 +3,15 @@
 Generates the workbook, then measures, each in a fresh process and a fresh SQLite
 database, the whole import (`annex_a_import`: read, clean, validate, write the cases)
 and the floor: merely reading every cell of the same file with the fastest reader
-available (python-calamine, Rust). Prints medians, their ratio and the import's peak
-resident memory; the last line is one JSON object with the figures.
+available (python-calamine, Rust). Also times the reader alone (`read_annex_a` over the
+four lists an import reads: recognise, load, clean every cell), the import less its
+writes (`annex_a_records`: the reader, then one record per child), and openpyxl's read
+for comparison. Prints medians, the ratios to the floor measured in the same run, the
+import's peak resident memory and the load average of the machine while it ran (other
+work beside it slows every figure); the last line is one JSON object with the figures.
+
+Try a smaller file first (``--rows 10000 --repeat 1``): the full run takes a minute or
+two on two cores.
 
     .venv/bin/python bench/import_annex_a.py [--rows 100000] [--repeat 3]
 """
@@ -71,6 +78,29 @@ def child_import(db: Path, workbook: Path) -> dict[str, float]:
     }
 
 
+def child_read(workbook: Path) -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    from qpa.cases.tabular.readers import read_annex_a
+
+    population_lists = {6, 7, 8, 9}  # qpa.cases.imports.POPULATION_LISTS, without Django
+    started = time.perf_counter()
+    rows = sum(1 for _ in read_annex_a(workbook, lists=population_lists))
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb}
+
+
+def child_records(db: Path, workbook: Path) -> dict[str, float]:
+    """Read and turn the rows into one record per child, writing nothing: the import
+    less its writes."""
+    _django(db)
+    from qpa.cases.imports import annex_a_records
+
+    started = time.perf_counter()
+    read = annex_a_records(workbook)
+    return {"seconds": time.perf_counter() - started, "children": len(read.records)}
+
+
 def child_floor(workbook: Path) -> dict[str, float]:
     from python_calamine import CalamineWorkbook
 
@@ -117,6 +147,8 @@ def main() -> None:
             "migrate": lambda: (child_migrate(paths[0]), {})[1],
             "import": lambda: child_import(paths[0], paths[1]),
             "floor": lambda: child_floor(paths[0]),
+            "read": lambda: child_read(paths[0]),
+            "records": lambda: child_records(paths[0], paths[1]),
             "openpyxl": lambda: child_openpyxl(paths[0]),
         }[kind]()
         print(json.dumps(result))
@@ -137,22 +169,30 @@ def main() -> None:
         )
         template = work / "template.sqlite3"
         _run_child("migrate", str(template))
-        imports, floors, openpyxls = [], [], []
+        imports, floors, reads, records, openpyxls = [], [], [], [], []
+        loads = [os.getloadavg()[0]]
         for attempt in range(args.repeat):
             floors.append(_run_child("floor", str(workbook)))
+            reads.append(_run_child("read", str(workbook)))
+            records.append(_run_child("records", str(template), str(workbook)))
             openpyxls.append(_run_child("openpyxl", str(workbook)))
             db = work / f"run{attempt}.sqlite3"
             copy_database(template, db)
             imports.append(_run_child("import", str(db), str(workbook)))
+            loads.append(os.getloadavg()[0])
             print(
                 f"run {attempt + 1}: import {imports[-1]['seconds']:.2f} s, "
                 f"calamine read {floors[-1]['seconds']:.2f} s, "
+                f"reader alone {reads[-1]['seconds']:.2f} s, "
+                f"rows to children {records[-1]['seconds']:.2f} s, "
                 f"openpyxl read {openpyxls[-1]['seconds']:.2f} s",
                 file=sys.stderr,
             )
     import_s = statistics.median(r["seconds"] for r in imports)
     floor_s = statistics.median(r["seconds"] for r in floors)
     openpyxl_s = statistics.median(r["seconds"] for r in openpyxls)
+    read_s = statistics.median(r["seconds"] for r in reads)
+    records_s = statistics.median(r["seconds"] for r in records)
     figures = {
         "benchmark": "import_annex_a",
         "rows": args.rows,
@@ -162,17 +202,23 @@ def main() -> None:
         "import_seconds_median": round(import_s, 3),
         "floor_read_seconds_median": round(floor_s, 3),
         "floor_reader": "python-calamine",
+        "reader_seconds_median": round(read_s, 3),
+        "ratio_reader_to_floor": round(read_s / floor_s, 2),
+        "records_seconds_median": round(records_s, 3),
+        "ratio_records_to_floor": round(records_s / floor_s, 2),
         "openpyxl_read_seconds_median": round(openpyxl_s, 3),
         "ratio_import_to_floor": round(import_s / floor_s, 2),
         "peak_rss_mb_median": round(statistics.median(r["peak_mb"] for r in imports), 1),
         "goal": {"ratio_at_most": 2, "peak_rss_mb_at_most": 300},
+        "load_average_1min": [round(load, 1) for load in loads],
         "machine": (
             f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
     }
     print(
         f"import {import_s:.2f} s | floor (calamine read) {floor_s:.2f} s | ratio "
-        f"{figures['ratio_import_to_floor']} | peak RSS {figures['peak_rss_mb_median']} MB"
+        f"{figures['ratio_import_to_floor']} | reader alone {read_s:.2f} s (ratio "
+        f"{figures['ratio_reader_to_floor']}) | peak RSS {figures['peak_rss_mb_median']} MB"
     )
     print(json.dumps(figures))
 
