@@ -62,9 +62,7 @@ def setup(users: int, spec_path: Path) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from qpa.accounts.models import Role, User
-    from qpa.audits import services as audit_services
     from qpa.cases.models import Case, CaseStatus
-    from qpa.demo.council import build_demo
     from qpa.cycles.models import (
         Allocation,
         Cycle,
@@ -75,6 +73,8 @@ def setup(users: int, spec_path: Path) -> None:
         SamplingPlan,
         Stratum,
     )
+    from qpa.cycles.services import allocation_audit_start
+    from qpa.demo.council import build_demo
     from qpa.tools.models import AuditTool
 
     call_command("migrate", verbosity=0)
@@ -131,7 +131,7 @@ def setup(users: int, spec_path: Path) -> None:
                     sampled_case=sampled, auditor=user, due_date=cycle.due_date
                 )
             )
-        first = audit_services.audit_start(acting_user=user, allocation=allocations[0])
+        first = allocation_audit_start(acting_user=user, allocation=allocations[0])
         people.append(
             {
                 "username": user.username,
@@ -255,7 +255,7 @@ def auditor(
         if time.monotonic() >= next_submit and queue:
             version = _complete_and_submit(browser, audit, version, spec)
             nxt = queue.pop(0)
-            started = browser.post("start", f"/audits/start/{nxt}/", {})
+            started = browser.post("start", f"/cycles/allocations/{nxt}/start/", {})
             if started is not None and "/tasks/" in started.url:
                 audit = re.findall(r"/audits/([0-9a-f-]{36})/tasks/", started.url)[0]
                 version, position = 1, 1

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("qpa.home.urls")),
     path("", include("qpa.dataprotection.urls")),
     path("", include("qpa.accounts.urls")),
+    path("", include("qpa.api.urls")),
     path("tools/", include("qpa.tools.urls")),
     path("cases/", include("qpa.cases.urls")),
     path("audits/", include("qpa.audits.urls")),

@@ -15,6 +15,7 @@ from qpa.accounts.sessions import LAST_ACTIVITY
 from qpa.audits import services
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.cycles.models import AllocationStatus
+from qpa.cycles.services import allocation_audit_start
 from qpa.tools.models import Rating
 from tests.support.audits import (
     JSON_SAVE,
@@ -36,11 +37,11 @@ def test_an_auditor_starts_the_audit_from_their_allocation_once(world: World) ->
     allocation = allocate(world, auditor=world.cal, case=cp_case(world))
     client = signed_in(world.cal)
     page = client.get("/cycles/my-allocations/").content.decode()
-    assert f'action="/audits/start/{allocation.public_id}/"' in page
+    assert f'action="/cycles/allocations/{allocation.public_id}/start/"' in page
     assert "Start the audit" in page
 
-    first = client.post(f"/audits/start/{allocation.public_id}/")
-    second = client.post(f"/audits/start/{allocation.public_id}/")
+    first = client.post(f"/cycles/allocations/{allocation.public_id}/start/")
+    second = client.post(f"/cycles/allocations/{allocation.public_id}/start/")
 
     audit = Audit.objects.get(allocation=allocation)
     assert Audit.objects.filter(case=allocation.sampled_case.case).count() == 1
@@ -53,9 +54,14 @@ def test_an_auditor_starts_the_audit_from_their_allocation_once(world: World) ->
 
 def test_only_the_allocated_auditor_can_start_the_audit(world: World) -> None:
     allocation = allocate(world, auditor=world.cal, case=cp_case(world))
-    assert signed_in(world.bob).post(f"/audits/start/{allocation.public_id}/").status_code == 404
     assert (
-        signed_in(world.practitioner).post(f"/audits/start/{allocation.public_id}/").status_code
+        signed_in(world.bob).post(f"/cycles/allocations/{allocation.public_id}/start/").status_code
+        == 404
+    )
+    assert (
+        signed_in(world.practitioner)
+        .post(f"/cycles/allocations/{allocation.public_id}/start/")
+        .status_code
         == 403
     )
     assert not Audit.objects.exists()
@@ -66,7 +72,7 @@ def test_a_withdrawn_allocation_cannot_be_started(world: World) -> None:
     allocation.status = AllocationStatus.WITHDRAWN
     allocation.save()
     with pytest.raises(ValidationError):
-        services.audit_start(acting_user=world.cal, allocation=allocation)
+        allocation_audit_start(acting_user=world.cal, allocation=allocation)
     assert not Audit.objects.exists()
 
 

@@ -29,8 +29,6 @@ from tests.support.mail import SmtpServer
 from tests.support.people import signed_in
 from tests.support.worlds import World
 
-# Fixtures shared with the other audit tests and the outbox's own tests.
-
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 

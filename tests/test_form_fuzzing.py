@@ -69,10 +69,6 @@ CASE_LIST = b"Child ID,Team,Status\nC1,CP One,open\nC2,CP Two,open\n"
 
 @pytest.fixture
 def ctx(db: None, monkeypatch: pytest.MonkeyPatch) -> Ctx:
-    # A valid upload queues an import; the fuzzing is about the form, not the import.
-    from qpa.cases import imports
-
-    monkeypatch.setattr(imports, "import_run_start_in_background", lambda *, run: None)
     world = build_world(per_team=2)
     case = cp_case(world)
     submitted = submit(completed(started(world), overall="Inadequate"))
@@ -102,6 +98,18 @@ def ctx(db: None, monkeypatch: pytest.MonkeyPatch) -> Ctx:
 
 
 # --- Which view uses each form, as whom, and how to build the form ----------------------
+
+
+def _summary_send(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
+    from qpa.assurance.forms import SummarySendForm
+    from qpa.assurance.models import ReAuditDraw
+
+    ReAuditDraw.objects.get_or_create(
+        quarter="2026-Q3",
+        defaults={"seed": "5eed" * 16, "requested_count": 1, "drawn_at": timezone.now()},
+    )
+    return SummarySendForm(data) if data is not None else SummarySendForm()
+
 
 Build = Callable[[Ctx, Any, Any], forms.BaseForm]
 
@@ -177,14 +185,14 @@ def _crosswalk(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
 def _moderation(ctx: Ctx) -> Any:
     """amy moderated cal's submitted audit blind; both are in, so amy agrees ratings."""
     from qpa.assurance.models import Moderation, ModerationDraw
-    from qpa.audits import services as audit_services
+    from qpa.cycles.services import allocation_audit_start
 
     if ctx.moderation is None:
         first = ctx.submitted
         assert first.allocation is not None
         mine = allocate(ctx.world, auditor=ctx.world.amy, case=first.case)
         second = submit(
-            completed(audit_services.audit_start(acting_user=ctx.world.amy, allocation=mine))
+            completed(allocation_audit_start(acting_user=ctx.world.amy, allocation=mine))
         )
         draw = ModerationDraw.objects.create(
             cycle=first.allocation.sampled_case.cycle,
@@ -432,6 +440,12 @@ TARGETS: dict[str, Target] = {
     # assurance
     "qpa.assurance.forms.ReAuditDrawForm": Target(
         url=lambda ctx: "/assurance/reaudits/", user=lambda ctx: ctx.world.lead
+    ),
+    # A quarter drawn before the form is built: the summary page needs its draw.
+    "qpa.assurance.forms.SummarySendForm": Target(
+        url=lambda ctx: "/assurance/reaudits/quarters/2026-Q3/",
+        user=lambda ctx: ctx.world.lead,
+        build=_summary_send,
     ),
     "qpa.assurance.forms.ModerationDrawForm": Target(
         url=lambda ctx: "/assurance/moderation/", user=lambda ctx: ctx.world.lead

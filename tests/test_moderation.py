@@ -19,6 +19,7 @@ from qpa.audits.selectors import audits_visible_to
 from qpa.cases.selectors import cases_visible_to
 from qpa.cycles.models import Allocation
 from qpa.cycles.sampling import ranked
+from qpa.cycles.services import allocation_audit_start
 from qpa.notifications.models import Notification
 from tests.support.audits import completed, cp_case, submit
 from tests.support.factories import UserFactory, allocate, area, rating
@@ -39,7 +40,7 @@ class Pair:
 
 def _pair(world: World) -> Pair:
     allocation = allocate(world, auditor=world.cal, case=cp_case(world))
-    first = audit_services.audit_start(acting_user=world.cal, allocation=allocation)
+    first = allocation_audit_start(acting_user=world.cal, allocation=allocation)
     domain = first.tool_version.domains.order_by("order").first()
     assert domain is not None
     first = audit_services.audit_save_domain(
@@ -92,6 +93,7 @@ def _paths_for(pair: Pair, audit: Audit) -> list[str]:
             route.replace("<uuid:public_id>", str(public_id))
             .replace("<uuid:allocation_id>", str(pair.allocation.public_id))
             .replace("<int:position>", "1")
+            .replace("<slug:quarter>", "2026-Q3")
         )
         assert "<" not in path, path
         paths.append("/" + path)

@@ -17,11 +17,11 @@ from qpa.actions.models import Action, ActionStatus
 from qpa.assurance import services
 from qpa.assurance.figures import quality_figures
 from qpa.assurance.models import ReAudit, ReAuditDraw
-from qpa.audits import services as audit_services
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from qpa.cases.models import Case
 from qpa.cycles.models import Allocation
 from qpa.cycles.sampling import rank_key
+from qpa.cycles.services import allocation_audit_start
 from qpa.notifications.models import Notification
 from tests.support.audits import completed, submit
 from tests.support.factories import UserFactory, allocate, area, rating, submitted_audit
@@ -248,13 +248,20 @@ def test_the_page_button_draws_for_managers_only(world: World) -> None:
     assert (
         signed_in(world.lead).post("/assurance/reaudits/", {"quarter": quarter}).status_code == 400
     )
-    page = signed_in(world.head).get("/assurance/reaudits/").content.decode()
-    assert "Draw the re-audit sample" in page
-    response = signed_in(world.head).post(
-        "/assurance/reaudits/", {"quarter": quarter, "share_percent": "100"}
+    head = signed_in(world.head)
+    page = head.get("/assurance/reaudits/").content.decode()
+    assert "Draw a quarter’s re-audit sample" in page
+    response = head.post(
+        "/assurance/reaudits/", {"quarter": quarter, "share_percent": "100", "capacity": "4"}
     )
     assert response.status_code == 302
-    listing = signed_in(world.head).get("/assurance/reaudits/").content.decode()
+    assert response["Location"] == "/assurance/reaudits/draw/check/"
+    check = head.get("/assurance/reaudits/draw/check/").content.decode()
+    assert "Draw the re-audit sample" in check
+    fingerprint = check.split('name="fingerprint" value="', 1)[1].split('"', 1)[0]
+    response = head.post("/assurance/reaudits/draw/check/", {"fingerprint": fingerprint})
+    assert response.status_code == 302
+    listing = head.get("/assurance/reaudits/").content.decode()
     assert world.cases["CP One"][0].child_id in listing
     assert ReAuditDraw.objects.get().seed in listing
 
@@ -284,7 +291,7 @@ def test_audit_quality_figures(world: World) -> None:
     Allocation.objects.filter(pk=late.pk).update(due_date=today - timedelta(days=1))
     allocate(world, auditor=world.bob, case=world.cases["CP One"][1])  # not due yet
     done = allocate(world, auditor=world.cal, case=world.cases["CP One"][2])
-    audit = submit(completed(audit_services.audit_start(acting_user=world.cal, allocation=done)))
+    audit = submit(completed(allocation_audit_start(acting_user=world.cal, allocation=done)))
     Action.objects.create(
         audit=audit, description="Late", owner=world.amy, due_date=today - timedelta(days=2)
     )

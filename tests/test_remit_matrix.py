@@ -102,9 +102,9 @@ DECLARED: dict[str, Expect] = {
     "accounts:recovery-codes": Expect(ALL_ROLES, ok=_ok(200, 302)),
     "accounts:session-status": Expect(ALL_ROLES),
     "accounts:session-extend": Expect(ALL_ROLES, ok=_ok(405)),
-    "accounts:api-tokens": Expect(ALL_ROLES),
+    "tokens:api-tokens": Expect(ALL_ROLES),
     # POST only; a person's own tokens alone (tests/test_api.py).
-    "accounts:api-token-revoke": Expect(ALL_ROLES, ok=_ok(404, 405)),
+    "tokens:api-token-revoke": Expect(ALL_ROLES, ok=_ok(404, 405)),
     "tools:tool-list": Expect(ADMIN),
     "tools:tool-create": Expect(ADMIN),
     "tools:scale-list": Expect(ADMIN),
@@ -158,6 +158,9 @@ DECLARED: dict[str, Expect] = {
     ),
     "cycles:cycle-report": Expect(CYCLE_MANAGERS, kind="cycle", oracle=cycles_visible_to),
     "cycles:cycle-sample": Expect(CYCLE_MANAGERS, kind="cycle", oracle=cycles_visible_to),
+    # Rows of the cases the reader may open; counts only for figures-only readers.
+    "cycles:cycle-sample-csv": Expect(CYCLE_MANAGERS, kind="cycle", oracle=cycles_visible_to),
+    "cycles:cycle-sample-xlsx": Expect(CYCLE_MANAGERS, kind="cycle", oracle=cycles_visible_to),
     "cycles:cycle-allocate": Expect(
         CYCLE_MANAGERS, ok=_ok(200, 302), kind="cycle", oracle=cycles_visible_to
     ),
@@ -183,7 +186,7 @@ DECLARED: dict[str, Expect] = {
         remit=notifications_for,
         method="post",
     ),
-    "audits:audit-start": Expect(
+    "cycles:allocation-audit-start": Expect(
         AUDIT_HOLDERS, ok=_ok(200, 302), kind="allocation", oracle=my_allocations
     ),
     "audits:audit-detail": Expect(ALL_ROLES, **SUBMITTED),  # type: ignore[arg-type]
@@ -209,6 +212,9 @@ DECLARED: dict[str, Expect] = {
     "assurance:overview": Expect(ALL_ROLES - PRACTITIONERS),
     "assurance:moderation-list": Expect(ALL_ROLES - PRACTITIONERS),
     "assurance:reaudit-list": Expect(ALL_ROLES - PRACTITIONERS - REPORT_ONLY),
+    # Without a draw being prepared in the session, back to the list.
+    "assurance:reaudit-draw-check": Expect(Permission.DRAW_REAUDITS.roles, ok=_ok(302)),
+    "assurance:reaudit-quarter": Expect(Permission.DRAW_REAUDITS.roles),
     "assurance:reaudit-detail": Expect(
         ALL_ROLES - PRACTITIONERS - REPORT_ONLY - ADMIN,
         kind="reaudit",
@@ -273,6 +279,7 @@ def _path(world: RemitWorld, route: str, obj: Model | None) -> str:
         "<slug:step>": "kind",
         "<slug:chart>": "overall",
         "<uuid:plan_id>": str(world.base.plan.public_id),
+        "<slug:quarter>": "2026-Q3",
     }
     for converter in (
         "<uuid:cycle_id>",
@@ -376,6 +383,8 @@ NO_OUTSIDE = {
     "cycles:cycle-draw",
     "cycles:cycle-report",
     "cycles:cycle-sample",
+    "cycles:cycle-sample-csv",
+    "cycles:cycle-sample-xlsx",
     "cycles:cycle-allocate",
     "cycles:cycle-hand-picking",
     "cycles:sample-hand-pick",

@@ -2,7 +2,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from qpa.accounts import oidc, people_views, views
-from qpa.api import views as api_views
 
 app_name = "accounts"
 
@@ -44,12 +43,6 @@ urlpatterns = [
     ),
     path("account/password/", views.ChangePasswordView.as_view(), name="password-change"),
     path("account/recovery-codes/", views.recovery_codes, name="recovery-codes"),
-    path("account/api-tokens/", api_views.api_tokens, name="api-tokens"),
-    path(
-        "account/api-tokens/<uuid:public_id>/revoke/",
-        api_views.api_token_revoke_view,
-        name="api-token-revoke",
-    ),
     path("session/", views.session_status, name="session-status"),
     path("session/extend/", views.session_extend, name="session-extend"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import Permission, user_can
+from qpa.accounts.permissions import Permission, acting_user, user_can
 from qpa.actions import services
 from qpa.actions.forms import ActionCompleteForm, ActionForm, ActionStatusForm
 from qpa.actions.models import Action, ActionStatus
@@ -26,7 +26,7 @@ from qpa.core.forms import add_validation_error
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _action_for(request: HttpRequest, public_id: uuid.UUID) -> Action:

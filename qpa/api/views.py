@@ -11,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qpa.accounts.models import User
+from qpa.accounts.permissions import acting_user
 from qpa.api.forms import ApiTokenForm
 from qpa.api.models import ApiToken
 from qpa.api.services import api_token_create, api_token_revoke
 
 
 def _acting(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     return user
 
 
@@ -54,4 +55,4 @@ def api_token_revoke_view(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
         raise Http404
     api_token_revoke(acting_user=user, token=token)
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
-    return redirect("accounts:api-tokens")
+    return redirect("tokens:api-tokens")

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from qpa.accounts.models import Role
 from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
 from qpa.audits.blind import blind_audit_ids
-from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.models import AuditStatus
 from qpa.audits.selectors import audits_visible_to
 
 # Roles that draw samples and read the assurance figures (no case detail).
@@ -97,26 +97,3 @@ def moderations_visible_to(*, user: Any) -> QuerySet[Moderation]:
 
 def moderation_draws() -> QuerySet[ModerationDraw]:
     return ModerationDraw.objects.select_related("cycle__tool", "drawn_by")
-
-
-def second_look_of(audit: Audit) -> tuple[str, str, str] | None:
-    """(sentence, url, link text) when the audit is a re-audit or a moderation audit:
-    shown on the audit's page."""
-    reaudit = ReAudit.objects.filter(reaudit=audit).select_related("draw").first()
-    if reaudit is not None:
-        return (
-            f"This is a re-audit ({reaudit.draw.quarter}) of an audit rated inadequate or "
-            "critical.",
-            reaudit.get_absolute_url(),
-            "Compare it with the original audit",
-        )
-    # Only the moderation audit says so: the first auditor is not told their case is
-    # being moderated.
-    moderation = Moderation.objects.filter(moderation_audit=audit).first()
-    if moderation is not None:
-        return (
-            "This is a blind moderation audit.",
-            moderation.get_absolute_url(),
-            "See the moderation",
-        )
-    return None

@@ -895,11 +895,17 @@ def moderation_share_percent() -> int:
 
 @transaction.atomic
 def moderation_draw(
-    *, acting_user: User | None, cycle: Cycle, share_percent: int | None = None
+    *,
+    acting_user: User | None,
+    cycle: Cycle,
+    share_percent: int | None = None,
+    seed: str | None = None,
 ) -> ModerationDraw:
     """Draw a share of an allocated cycle's cases at random (HMAC rank of a stored seed)
     and give each to a moderator independent of the case and its first auditor: the
-    cycle's auditors first, least loaded first. Once per cycle; all or nothing."""
+    cycle's auditors first, least loaded first. Once per cycle; all or nothing. `seed`
+    is for a draw that must come out the same again (the demo council, tests); normally
+    a fresh one is generated."""
     if acting_user is not None and acting_user.role not in ASSURANCE_MANAGERS:
         raise PermissionDenied("Only cycle managers draw the moderation sample.")
     percent = share_percent if share_percent is not None else moderation_share_percent()
@@ -915,7 +921,7 @@ def moderation_draw(
         .exclude(status=AllocationStatus.WITHDRAWN)
         .select_related("sampled_case__case__team", "sampled_case__case__service_area", "auditor")
     }
-    seed = new_seed()
+    seed = seed or new_seed()
     k = math.ceil(len(allocations) * percent / 100 - 1e-9)
     chosen = ranked(seed, MODERATION_STRATUM, allocations)[:k]
     now = timezone.now()

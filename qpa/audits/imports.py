@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditSource, AuditStatus, DomainRating
+from qpa.audits.signals import counted_ratings_changed
 from qpa.cases.imports import ImportFileError, ImportOutcome
-from qpa.cases.models import Case, CaseStatus
+from qpa.cases.models import Case, CaseStatus, ImportRun
 from qpa.cases.population import name_key
 from qpa.cases.tabular.cleaning import parse_date
 from qpa.cases.tabular.errors import FileRefused, RowError
@@ -26,7 +27,6 @@ from qpa.cases.tabular.progress import Progress
 from qpa.cases.tabular.readers import read_table
 from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
-from qpa.reports.services import report_aggregates_refresh
 from qpa.tools.models import AuditTool, Domain, Rating, ToolVersion
 
 FIXED_COLUMNS = [
@@ -309,5 +309,16 @@ def _write(*, acting_user: User | None, rows: list[_Row]) -> dict[str, Any]:
             )
             created += 1
             written.append(audit.pk)
-        report_aggregates_refresh(audit_ids=written)
+        counted_ratings_changed.send(sender=Audit, audit_ids=written)
     return {"audits_created": created, "duplicates_skipped": duplicates, "cases_created": new_cases}
+
+
+def past_audits_run(run: ImportRun, path: Path, on_progress: Progress) -> ImportOutcome:
+    """Carries out a queued past-audit run (registered with qpa.cases.imports)."""
+    return past_audits_import(
+        acting_user=run.created_by,
+        path=path,
+        file_name=run.file_name,
+        valid_rows_only=bool(run.options.get("valid_rows_only")),
+        on_progress=on_progress,
+    )

@@ -177,7 +177,7 @@ class AuditChange(models.Model):
 
     A submission carries the one-time token of the form that sent it; the unique
     constraint makes a second POST of the same form find the first instead of submitting
-    twice. Moderation and re-audit (Step 5) add their own kinds here.
+    twice. Moderation and re-audit add their own kinds here.
     """
 
     audit = models.ForeignKey(Audit, on_delete=models.PROTECT, related_name="changes")

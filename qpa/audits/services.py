@@ -3,7 +3,7 @@
 Every save names the version it started from and updates with a compare-and-set
 (`filter(pk=..., version=v).update(version=v + 1, ...)`): a save from a stale version
 changes nothing and raises AuditConflict carrying the version that won. See
-docs/audits.md and docs/decisions/0050-audit-optimistic-locking.md.
+docs/audits.md and docs/decisions/0050-audit-optimistic-locking-and-autosave.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from django.utils import timezone
 from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, user_can
 from qpa.audits.blind import moderation_sides
+from qpa.audits.consistency import consistency_gap, evidence_problem
 from qpa.audits.models import (
+    SAFEGUARDING_CONCERNS,
     Audit,
     AuditAlert,
     AuditChange,
@@ -29,14 +31,18 @@ from qpa.audits.models import (
     AuditStatus,
     Captured,
     ChangeKind,
+    ChildSafe,
     DomainRating,
     RecommendedAction,
     Severity,
     VoiceAnswer,
 )
+from qpa.audits.signals import audit_submitted, counted_ratings_changed
+from qpa.cases.models import Case
 from qpa.core.events import event_record
-from qpa.cycles.models import Allocation, AllocationStatus
-from qpa.tools.models import Answer, Domain, Rating, RatingScale, VoiceQuestion
+from qpa.notifications.selectors import urgent_unacknowledged
+from qpa.notifications.services import notification_send
+from qpa.tools.models import Answer, Domain, Rating, RatingScale, ToolVersion, VoiceQuestion
 
 # The longest text one box takes: about ten pages, far beyond any real finding.
 MAX_TEXT = 20_000
@@ -96,34 +102,27 @@ def audit_severity(audit: Audit) -> Severity | None:
 
 
 @transaction.atomic
-def audit_start(*, acting_user: User, allocation: Allocation) -> Audit:
-    """The audit of an allocated case, with the cycle's tool version. Starting twice
-    (a double click, two tabs) gives the one audit of the allocation."""
-    if allocation.auditor_id != acting_user.pk:
-        raise PermissionDenied("Only the auditor the case is allocated to starts its audit.")
-    existing = Audit.objects.filter(allocation=allocation).first()
-    if existing is not None:
-        return existing
-    if allocation.status == AllocationStatus.WITHDRAWN:
-        raise ValidationError("This case was replaced in the sample: it is not audited.")
-    cycle = allocation.sampled_case.cycle
-    case = allocation.sampled_case.case
-    version = cycle.tool_version or cycle.tool.current_version
+def audit_create(
+    *, acting_user: User, case: Case, tool_version: ToolVersion, allocation_id: int | None = None
+) -> Audit:
+    """A new draft audit of `case` by `acting_user`. An allocation has one audit: when a
+    racing request created it first, that audit is the answer."""
     try:
         with transaction.atomic():
             audit = Audit.objects.create(
                 case=case,
-                tool_version=version,
+                tool_version=tool_version,
                 auditor=acting_user,
                 service_area=case.service_area,
                 team=case.team,
-                allocation=allocation,
+                allocation_id=allocation_id,
                 created_by=acting_user,
                 updated_by=acting_user,
             )
     except IntegrityError:
-        # A racing request started it between our look and our insert.
-        return Audit.objects.get(allocation=allocation)
+        if allocation_id is None:
+            raise
+        return Audit.objects.get(allocation_id=allocation_id)
     event_record(action="audit.started", actor=acting_user, obj=audit)
     return audit
 
@@ -223,8 +222,10 @@ def audit_save_overall(
     child_experience_text: str,
     family_view_captured: str,
     family_view_text: str,
+    consistency_reason: str | None = None,
 ) -> Audit:
-    """Save the overall judgement of a draft."""
+    """Save the overall judgement of a draft. `consistency_reason` (why the overall
+    rating lies more than a grade from the domains) is left as it is when None."""
     version = _check_version(version)
     if overall_rating is not None and overall_rating.scale_id != audit.tool_version.tool.scale_id:
         raise ValidationError({"overall_rating": "Choose a rating of this tool's scale."})
@@ -238,7 +239,9 @@ def audit_save_overall(
         overall_rationale=overall_rationale,
         child_experience_text=child_experience_text,
         family_view_text=family_view_text,
+        consistency_reason=consistency_reason or "",
     )
+    reason = {} if consistency_reason is None else {"consistency_reason": consistency_reason}
     current = _compare_and_set(
         acting_user=acting_user,
         audit=audit,
@@ -249,6 +252,7 @@ def audit_save_overall(
         child_experience_text=child_experience_text,
         family_view_captured=family_view_captured,
         family_view_text=family_view_text,
+        **reason,
     )
     event_record(
         action="audit.overall_saved",
@@ -257,6 +261,85 @@ def audit_save_overall(
         data={"version": current.version},
     )
     return current
+
+
+# --- Is the child safe now? (decision 0114) ------------------------------------------
+
+
+@transaction.atomic
+def audit_save_safety(
+    *, acting_user: User, audit: Audit, version: int, child_safe: str, child_safe_reason: str
+) -> Audit:
+    """Save the answer to "Is the child safe now?" and its reason. "No" or "not sure"
+    alerts the team manager and the area's Heads of Service at once, whatever the
+    ratings, in the transaction of the save."""
+    version = _check_version(version)
+    if child_safe and child_safe not in ChildSafe.values:
+        raise ValidationError({"child_safe": "Choose yes, no or not sure."})
+    _check_text(child_safe_reason=child_safe_reason)
+    current = _compare_and_set(
+        acting_user=acting_user,
+        audit=audit,
+        version=version,
+        child_safe=child_safe,
+        child_safe_reason=child_safe_reason,
+    )
+    event_record(
+        action="audit.safety_saved",
+        actor=acting_user,
+        obj=current,
+        data={"version": current.version, "child_safe": child_safe},
+    )
+    safeguarding_alert(audit=current)
+    return current
+
+
+def safeguarding_alert(*, audit: Audit) -> int:
+    """Urgent alerts to the people `alert_recipients` names when the auditor answered
+    "no" or "not sure": once per answer and person, however often it is saved (an answer
+    that turns from "not sure" to "no" alerts again). Acknowledge the same day, or
+    `qpa audits escalate` tells the Assistant Director. Returns the alerts sent."""
+    if audit.child_safe not in SAFEGUARDING_CONCERNS:
+        return 0
+    answer = ChildSafe(audit.child_safe)
+    case = audit.case
+    sent = 0
+    for person in alert_recipients(audit):
+        notification = notification_send(
+            recipient=person,
+            kind="audits.safeguarding",
+            subject=f"Safeguarding concern from the audit of case {case}: act today",
+            body=f"{audit.auditor_display} is auditing case {case} and answered "
+            f"“{answer.label}” to “Is the child safe now?”. Read their reason on the audit "
+            "and decide today what the child needs. Acknowledge this today: if nobody does, "
+            "it goes to the Assistant Director.",
+            url=audit.get_absolute_url(),
+            dedupe_key=f"audits:safeguarding:{audit.public_id}:{answer.value}:{person.pk}",
+            urgent=True,
+            # One alert to several people: one acknowledgement answers for all.
+            alert_key=f"audits:safeguarding:{audit.public_id}:{answer.value}",
+        )
+        if notification is not None:
+            AuditAlert.objects.create(
+                audit=audit, notification=notification, severity=Severity.SAFEGUARDING
+            )
+            sent += 1
+    if sent:
+        event_record(
+            action="audit.safeguarding_alerted",
+            obj=audit,
+            data={"child_safe": answer.value, "alerts": sent},
+        )
+    return sent
+
+
+def safeguarding_alerts(audit: Audit) -> list[AuditAlert]:
+    """The safeguarding alerts an audit raised, oldest first, with whom they went to."""
+    return list(
+        AuditAlert.objects.filter(audit=audit, severity=Severity.SAFEGUARDING)
+        .select_related("notification__recipient", "notification__acknowledged_by")
+        .order_by("notification__created_at", "id")
+    )
 
 
 # --- Progress ------------------------------------------------------------------------
@@ -268,11 +351,23 @@ class TaskStatus:
     COMPLETED = "Completed"
 
 
+def _evidence_problem(domain_rating: DomainRating) -> str | None:
+    return evidence_problem(
+        domain_name=domain_rating.domain.name,
+        rating=domain_rating.rating,
+        evidence=domain_rating.evidence,
+    )
+
+
 def domain_status(domain_rating: DomainRating | None) -> str:
+    """Completed when not applicable, or rated with evidence — at least
+    QPA_MIN_EVIDENCE_CHARS of it for a rating of inadequate or worse."""
     if domain_rating is None:
         return TaskStatus.NOT_STARTED
     if domain_rating.not_applicable or (
-        domain_rating.rating_id is not None and domain_rating.evidence.strip()
+        domain_rating.rating_id is not None
+        and domain_rating.evidence.strip()
+        and _evidence_problem(domain_rating) is None
     ):
         return TaskStatus.COMPLETED
     written = (domain_rating.evidence, domain_rating.strengths, domain_rating.improvements)
@@ -281,24 +376,60 @@ def domain_status(domain_rating: DomainRating | None) -> str:
     return TaskStatus.NOT_STARTED
 
 
-def overall_status(audit: Audit) -> str:
+def _overall_filled(audit: Audit) -> bool:
     """A tool version whose overall rating is optional completes without one; a rating,
     when given, always needs its rationale."""
     rated = audit.overall_rating_id is not None
-    if (
+    return bool(
         (rated or audit.tool_version.overall_rating_optional)
         and (not rated or audit.overall_rationale.strip())
         and audit.child_experience_captured
         and audit.family_view_captured
-    ):
+    )
+
+
+def audit_consistency_gap(audit: Audit) -> str | None:
+    """Why the overall rating needs a reason, when it lies more than a grade from the
+    domains (qpa.audits.consistency.consistency_gap); None when it does not."""
+    if audit.overall_rating_id is None:
+        return None
+    answers = audit.domain_ratings.select_related("rating__scale", "domain")
+    return consistency_gap(audit.overall_rating, [(a.domain.name, a.rating) for a in answers])
+
+
+def _consistency_missing(audit: Audit) -> str | None:
+    """The gap, when it has no reason yet."""
+    if audit.consistency_reason.strip():
+        return None
+    return audit_consistency_gap(audit)
+
+
+def overall_status(audit: Audit) -> str:
+    """Completed when filled in and, when the overall rating lies more than a grade
+    from the domains, the reason is given."""
+    if _overall_filled(audit) and _consistency_missing(audit) is None:
         return TaskStatus.COMPLETED
-    texts = (audit.overall_rationale, audit.child_experience_text, audit.family_view_text)
+    texts = (
+        audit.overall_rationale,
+        audit.child_experience_text,
+        audit.family_view_text,
+        audit.consistency_reason,
+    )
     if (
         audit.overall_rating_id is not None
         or audit.child_experience_captured
         or audit.family_view_captured
         or any(t.strip() for t in texts)
     ):
+        return TaskStatus.IN_PROGRESS
+    return TaskStatus.NOT_STARTED
+
+
+def safety_status(audit: Audit) -> str:
+    """The question "Is the child safe now?" is completed with an answer and its reason."""
+    if audit.child_safe and audit.child_safe_reason.strip():
+        return TaskStatus.COMPLETED
+    if audit.child_safe or audit.child_safe_reason.strip():
         return TaskStatus.IN_PROGRESS
     return TaskStatus.NOT_STARTED
 
@@ -315,7 +446,7 @@ class Task:
 def audit_tasks(audit: Audit) -> list[Task]:
     """The task list: each domain of the tool in order, then the overall judgement."""
     answers = {
-        r.domain_id: r for r in audit.domain_ratings.select_related("rating", "domain").all()
+        r.domain_id: r for r in audit.domain_ratings.select_related("rating__scale", "domain").all()
     }
     tasks = [
         Task(
@@ -340,12 +471,18 @@ def audit_tasks(audit: Audit) -> list[Task]:
 
 
 def audit_problems(audit: Audit) -> list[tuple[str, str]]:
-    """What stops the audit being submitted: (message, the page that fixes it's task)."""
+    """What stops the audit being submitted: (message, the page that fixes it: "safety",
+    "voice", "overall" or a domain's position)."""
     problems = []
     for task in audit_tasks(audit):
         if task.status == TaskStatus.COMPLETED:
             continue
-        if task.domain is None:
+        if task.domain is None and _overall_filled(audit):
+            gap = _consistency_missing(audit)
+            problems.append(
+                (f"Say why the overall rating differs from the domains. {gap}", "overall")
+            )
+        elif task.domain is None:
             problems.append(
                 (
                     "Complete the overall judgement: whether the child's lived experience and "
@@ -358,12 +495,23 @@ def audit_problems(audit: Audit) -> list[tuple[str, str]]:
                 )
             )
         else:
+            short = None
+            if task.answer is not None and task.answer.evidence.strip():
+                short = _evidence_problem(task.answer)
             problems.append(
                 (
-                    f"Complete {task.name}: choose a rating and write the evidence and findings",
+                    short
+                    or f"Complete {task.name}: choose a rating and write the evidence and findings",
                     str(task.position),
                 )
             )
+    if safety_status(audit) != TaskStatus.COMPLETED:
+        problems.append(
+            (
+                "Answer “Is the child safe now?” and say why: it is asked on every audit",
+                "safety",
+            )
+        )
     if voice_status(audit) not in (None, TaskStatus.COMPLETED):
         problems.append(
             (
@@ -405,8 +553,6 @@ def alert_recipients(audit: Audit) -> list[User]:
 
 
 def _alert(audit: Audit, submission: AuditChange, severity: Severity) -> int:
-    from qpa.notifications.services import notification_send
-
     case = audit.case
     urgent = severity == Severity.CRITICAL
     sent = 0
@@ -433,6 +579,8 @@ def _alert(audit: Audit, submission: AuditChange, severity: Severity) -> int:
             url=audit.get_absolute_url(),
             dedupe_key=f"audits:{severity.value}:{submission.token}:{person.pk}",
             urgent=urgent,
+            # One alert to several people: one acknowledgement answers for all.
+            alert_key=f"audits:{severity.value}:{submission.token}" if urgent else "",
         )
         if notification is not None:
             AuditAlert.objects.create(
@@ -443,8 +591,6 @@ def _alert(audit: Audit, submission: AuditChange, severity: Severity) -> int:
 
 
 def _tell_practitioner(audit: Audit, submission: AuditChange) -> None:
-    from qpa.notifications.services import notification_send
-
     practitioner = audit.case.practitioner
     if practitioner is None or not practitioner.is_active:
         return
@@ -504,14 +650,11 @@ def audit_submit(*, acting_user: User, audit: Audit, version: int, token: uuid.U
         token=token,
         version=current.version,
     )
-    if current.allocation_id is not None:
-        # The allocation is done now; `qpa cycle remind` would find it too, a day later.
-        Allocation.objects.filter(
-            pk=current.allocation_id, status=AllocationStatus.ALLOCATED
-        ).update(status=AllocationStatus.COMPLETED, updated_at=now)
     severity = audit_severity(current)
     if severity is not None:
         _alert(current, submission, severity)
+    # Raised when the answer was saved; at the latest now (a no-op when it was).
+    safeguarding_alert(audit=current)
     _tell_practitioner(current, submission)
     event_record(
         action="audit.submitted",
@@ -519,11 +662,8 @@ def audit_submit(*, acting_user: User, audit: Audit, version: int, token: uuid.U
         obj=current,
         data={"version": current.version, "severity": severity.value if severity else ""},
     )
-    from qpa.assurance.services import assurance_after_submit
-    from qpa.reports.services import report_aggregates_refresh
-
-    assurance_after_submit(audit=current)
-    report_aggregates_refresh(audit_ids=[current.pk])
+    audit_submitted.send(sender=Audit, audit=current)
+    counted_ratings_changed.send(sender=Audit, audit_ids=[current.pk])
     return current
 
 
@@ -567,8 +707,6 @@ def audit_reopen(*, acting_user: User, audit: Audit, reason: str) -> Audit:
         version=current.version,
     )
     if current.auditor is not None and current.auditor.is_active:
-        from qpa.notifications.services import notification_send
-
         notification_send(
             recipient=current.auditor,
             kind="audits.reopened",
@@ -581,10 +719,8 @@ def audit_reopen(*, acting_user: User, audit: Audit, reason: str) -> Audit:
     event_record(
         action="audit.reopened", actor=acting_user, obj=current, data={"version": current.version}
     )
-    from qpa.reports.services import report_aggregates_refresh
-
     # A reopened audit no longer counts until it is submitted again.
-    report_aggregates_refresh(audit_ids=[current.pk])
+    counted_ratings_changed.send(sender=Audit, audit_ids=[current.pk])
     return current
 
 
@@ -618,7 +754,40 @@ def audit_reply(*, acting_user: User, audit: Audit, text: str) -> AuditReply:
     except IntegrityError:
         raise ValidationError("You have already replied to this audit.") from None
     event_record(action="audit.replied", actor=acting_user, obj=audit)
+    _tell_of_reply(audit, reply)
     return reply
+
+
+def reply_recipients(audit: Audit) -> list[User]:
+    """Who is told of a practitioner's reply: the audit's auditor and the Heads of Service
+    of the case's area. Never the other side of an open moderation of the audit: the
+    message leads to an audit that is blind to them (qpa.audits.blind)."""
+    people: dict[int, User] = {}
+    if audit.auditor is not None and audit.auditor.is_active:
+        people[audit.auditor.pk] = audit.auditor
+    area = audit.service_area or audit.case.service_area
+    if area is not None:
+        heads = User.objects.filter(
+            role=Role.HEAD_OF_SERVICE, is_active=True, service_areas=area
+        ).order_by("pk")
+        for head in heads:
+            people.setdefault(head.pk, head)
+    barred = moderation_sides(audit) - {audit.auditor_id}
+    return [person for pk, person in people.items() if pk not in barred]
+
+
+def _tell_of_reply(audit: Audit, reply: AuditReply) -> None:
+    case = audit.case
+    for person in reply_recipients(audit):
+        notification_send(
+            recipient=person,
+            kind="audits.replied",
+            subject=f"{reply.author} replied to the audit of case {case}",
+            body=f"{reply.author}, the case's worker, replied to the findings of the audit of "
+            f"case {case} by {audit.auditor_display}. The reply is shown with the audit.",
+            url=audit.get_absolute_url(),
+            dedupe_key=f"audits:replied:{reply.public_id}:{person.pk}",
+        )
 
 
 # --- Escalation ----------------------------------------------------------------------
@@ -644,9 +813,6 @@ def _start_of_day(now: Any) -> Any:
 def critical_alerts_escalate(*, now: Any = None) -> int:
     """Critical alerts still unacknowledged from before today go to the Assistant
     Director(s), once per submission and director. Returns the escalations sent."""
-    from qpa.notifications.selectors import urgent_unacknowledged
-    from qpa.notifications.services import notification_send
-
     now = now or timezone.now()
     waiting = urgent_unacknowledged(created_before=_start_of_day(now))
     alerts = (
@@ -656,11 +822,15 @@ def critical_alerts_escalate(*, now: Any = None) -> int:
     )
     by_submission: dict[int, list[AuditAlert]] = {}
     for alert in alerts:
-        by_submission.setdefault(alert.submission_id, []).append(alert)
+        # Every critical alert comes of a submission (safeguarding ones need none).
+        if alert.submission_id is not None:
+            by_submission.setdefault(alert.submission_id, []).append(alert)
     sent = 0
     for group in by_submission.values():
         audit = group[0].audit
         submission = group[0].submission
+        if submission is None:  # pragma: no cover - filtered above
+            continue
         waiting_for = ", ".join(sorted(str(a.notification.recipient) for a in group))
         with transaction.atomic():
             for director in escalation_recipients(audit):
@@ -674,6 +844,44 @@ def critical_alerts_escalate(*, now: Any = None) -> int:
                     url=audit.get_absolute_url(),
                     dedupe_key=f"audits:critical-escalated:{submission.token}:{director.pk}",
                     urgent=True,
+                    alert_key=f"audits:critical-escalated:{submission.token}",
+                )
+                sent += escalated is not None
+    return sent
+
+
+def safeguarding_alerts_escalate(*, now: Any = None) -> int:
+    """Safeguarding alerts still unacknowledged from before today go to the Assistant
+    Director(s), once per audit and director, as critical alerts do. Returns the
+    escalations sent."""
+    now = now or timezone.now()
+    waiting = urgent_unacknowledged(created_before=_start_of_day(now))
+    alerts = (
+        AuditAlert.objects.filter(severity=Severity.SAFEGUARDING, notification__in=waiting)
+        .select_related("audit__case", "notification__recipient")
+        .order_by("audit_id", "id")
+    )
+    by_audit: dict[int, list[AuditAlert]] = {}
+    for alert in alerts:
+        by_audit.setdefault(alert.audit_id, []).append(alert)
+    sent = 0
+    for group in by_audit.values():
+        audit = group[0].audit
+        raised = timezone.localtime(group[0].notification.created_at)
+        waiting_for = ", ".join(sorted({str(a.notification.recipient) for a in group}))
+        with transaction.atomic():
+            for director in escalation_recipients(audit):
+                escalated = notification_send(
+                    recipient=director,
+                    kind="audits.safeguarding_escalated",
+                    subject=f"Safeguarding concern on case {audit.case} not acknowledged",
+                    body=f"On {raised:%-d %B %Y at %H:%M} the auditor of case {audit.case} was "
+                    "not sure the child is safe now, or said the child is not, and "
+                    f"{waiting_for} has not acknowledged it. Make sure a manager acts today.",
+                    url=audit.get_absolute_url(),
+                    dedupe_key=f"audits:safeguarding-escalated:{audit.public_id}:{director.pk}",
+                    urgent=True,
+                    alert_key=f"audits:safeguarding-escalated:{audit.public_id}",
                 )
                 sent += escalated is not None
     return sent

@@ -15,20 +15,36 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import Permission, user_can
-from qpa.assurance.selectors import second_look_of
+from qpa.accounts.permissions import Permission, acting_user, user_can
 from qpa.audits import services
 from qpa.audits.blind import audit_ratings_hidden_from
-from qpa.audits.forms import NOT_APPLICABLE, DomainForm, OverallForm, ReopenForm, ReplyForm
+from qpa.audits.consistency import consistency_gap, evidence_problem, manager_action
+from qpa.audits.forms import (
+    NOT_APPLICABLE,
+    DomainForm,
+    OverallForm,
+    ReopenForm,
+    ReplyForm,
+    SafetyForm,
+)
 from qpa.audits.imports import template_csv
-from qpa.audits.models import Audit, AuditReply, AuditStatus, Captured, DomainRating
+from qpa.audits.models import (
+    SAFEGUARDING_CONCERNS,
+    Audit,
+    AuditReply,
+    AuditStatus,
+    Captured,
+    ChildSafe,
+    DomainRating,
+)
+from qpa.audits.second_looks import second_look_of
 from qpa.audits.selectors import audits_visible_to
 from qpa.cases import imports
+from qpa.cases.facts import CaseFacts, case_facts
 from qpa.cases.forms import PastAuditsUploadForm
 from qpa.cases.models import ImportKind
 from qpa.core.events import record_view
 from qpa.core.forms import add_validation_error
-from qpa.cycles.selectors import my_allocations
 from qpa.tools.models import AuditTool, Rating
 
 importers_only = role_required(Role.ADMINISTRATOR, Role.PERFORMANCE)
@@ -39,15 +55,14 @@ def past_audits_upload(request: HttpRequest) -> HttpResponse:
     form = PastAuditsUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        acting_user: User = request.user  # type: ignore[assignment]
         run = imports.import_run_create(
-            acting_user=acting_user,
+            acting_user=acting_user(request),
             kind=ImportKind.PAST_AUDITS,
             file_name=upload.name,
             content=upload.read(),
             options={"valid_rows_only": form.cleaned_data["valid_rows_only"]},
         )
-        imports.import_run_start_in_background(run=run)
+        # `qpa worker` carries it out; its page shows its progress.
         return redirect(run)
     return render(
         request,
@@ -78,7 +93,7 @@ auditors_only = role_required(*AUDIT_HOLDERS)
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -216,29 +231,27 @@ def _rating_label(rating: Rating | None, not_applicable: bool = False) -> str:
     return rating.label if rating else "Not rated"
 
 
-@auditors_only
-def audit_start(request: HttpRequest, allocation_id: uuid.UUID) -> HttpResponse:
-    allocation = my_allocations(user=request.user).filter(public_id=allocation_id).first()
-    if allocation is None:
-        raise Http404
-    existing = Audit.objects.filter(allocation=allocation).first()
-    if existing is not None:
-        if existing.is_draft:
-            return redirect("audits:audit-tasks", public_id=existing.public_id)
-        return redirect(existing)
-    if request.method == "POST":
-        try:
-            audit = services.audit_start(acting_user=_acting(request), allocation=allocation)
-        except ValidationError as error:
-            return render(
-                request,
-                "audits/rejected.html",
-                {"message": " ".join(error.messages)},
-                status=409,
-            )
-        return redirect("audits:audit-tasks", public_id=audit.public_id)
-    record_view(request, action="allocation.viewed", objects=[allocation])
-    return render(request, "audits/start.html", {"allocation": allocation})
+def _facts(audit: Audit, domain_name: str = "") -> CaseFacts:
+    """What QPA holds about the child, as it stands today; one domain's facts when named."""
+    facts = case_facts(audit.case, today=timezone.localdate())
+    return facts.for_domain(domain_name) if domain_name else facts
+
+
+def _domain_ratings(tasks: list[services.Task]) -> list[tuple[str, Rating | None]]:
+    return [
+        (t.name, t.answer.rating if t.answer and not t.answer.not_applicable else None)
+        for t in tasks
+        if t.domain is not None
+    ]
+
+
+def _safety_context(audit: Audit) -> dict[str, Any]:
+    """The safety question's answer, and the safeguarding alerts it raised."""
+    return {
+        "safety_status": services.safety_status(audit),
+        "safeguarding_alerts": services.safeguarding_alerts(audit),
+        "concern": audit.child_safe in SAFEGUARDING_CONCERNS,
+    }
 
 
 def _voice_context(audit: Audit) -> dict[str, Any]:
@@ -256,6 +269,13 @@ def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _acting(request)
     tasks = services.audit_tasks(audit)
     severity = services.audit_severity(audit) if not audit.is_draft else None
+    action = None
+    if severity is not None:
+        action = manager_action(
+            audit.overall_rating,
+            _domain_ratings(tasks),
+            critical_rank=services.critical_rank(audit.tool_version.tool.scale),
+        )
     reply = AuditReply.objects.filter(audit=audit).select_related("author").first()
     actions = list(audit.actions.select_related("owner").order_by("due_date", "created_at"))
     record_view(request, action="audit.viewed", objects=[audit])
@@ -274,6 +294,10 @@ def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "actions": actions,
             "history": audit.changes.select_related("actor").all(),
             "second_look": second_look_of(audit),
+            "manager_action": action,
+            "facts": _facts(audit),
+            "gap": consistency_gap(audit.overall_rating, _domain_ratings(tasks)),
+            **_safety_context(audit),
             **_voice_context(audit),
             "decide_url": reverse(
                 "actions:recommendations-decide", kwargs={"public_id": audit.public_id}
@@ -292,8 +316,9 @@ def audit_tasks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if refusal:
         return refusal
     tasks = services.audit_tasks(audit)
+    safety = services.safety_status(audit)
     voice = services.voice_status(audit)
-    statuses = [*(t.status for t in tasks), *([voice] if voice else [])]
+    statuses = [safety, *(t.status for t in tasks), *([voice] if voice else [])]
     record_view(request, action="audit.viewed", objects=[audit])
     return render(
         request,
@@ -304,8 +329,10 @@ def audit_tasks(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "overall_task": tasks[-1],
             "completed": sum(s == services.TaskStatus.COMPLETED for s in statuses),
             "total": len(statuses),
+            "facts": _facts(audit),
             "voice_status": voice,
             "recommendation_count": audit.recommendations.count(),
+            **_safety_context(audit),
         },
     )
 
@@ -329,6 +356,16 @@ def audit_domain(request: HttpRequest, public_id: uuid.UUID, position: int) -> H
             return _no_version(request)
         version = posted
         form = DomainForm(request.POST, domain=domain, ratings=ratings)
+        if form.is_valid() and not _wants_json(request):
+            # The buttons refuse too little evidence for an inadequate or critical
+            # rating; autosave keeps the draft while it is being written (decision 0115).
+            short = evidence_problem(
+                domain_name=domain.name,
+                rating=form.rating_value()[0],
+                evidence=form.cleaned_data["evidence"],
+            )
+            if short:
+                form.add_error("evidence", f"{short}.")
         if form.is_valid():
             rating, not_applicable = form.rating_value()
             try:
@@ -400,6 +437,7 @@ def audit_domain(request: HttpRequest, public_id: uuid.UUID, position: int) -> H
             "form": form,
             "version": version,
             "saved_at": _local_time(audit.updated_at) if answer is not None else "",
+            "facts": _facts(audit, domain.name),
         },
         status=400 if form.errors else 200,
     )
@@ -413,6 +451,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return refusal
     ratings = list(audit.tool_version.tool.scale.ratings.all())
     optional = audit.tool_version.overall_rating_optional
+    answers = _domain_ratings(services.audit_tasks(audit))
     version = audit.version
     fields = (
         "overall_rationale",
@@ -427,6 +466,19 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return _no_version(request)
         version = posted
         form = OverallForm(request.POST, ratings=ratings, optional=optional)
+        posted_rating = form.ratings.get(request.POST.get("overall_rating", ""))
+        gap = consistency_gap(posted_rating, answers)
+        form.show_consistency(gap)
+        if (
+            form.is_valid()
+            and gap
+            and not _wants_json(request)
+            and not form.cleaned_data["consistency_reason"].strip()
+        ):
+            form.add_error(
+                "consistency_reason",
+                "Say why the overall rating differs from the domains, or change it.",
+            )
         if form.is_valid():
             try:
                 saved = services.audit_save_overall(
@@ -435,6 +487,7 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     version=posted,
                     overall_rating=form.rating(),
                     **{name: form.cleaned_data[name] for name in fields},
+                    consistency_reason=form.cleaned_data["consistency_reason"] if gap else None,
                 )
             except services.AuditLocked as locked:
                 return _locked(request, locked.current)
@@ -475,7 +528,9 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         initial = {name: getattr(audit, name) for name in fields}
         initial["overall_rating"] = str(audit.overall_rating_id or "")
+        initial["consistency_reason"] = audit.consistency_reason
         form = OverallForm(initial=initial, ratings=ratings, optional=optional)
+        form.show_consistency(consistency_gap(audit.overall_rating, answers))
     record_view(request, action="audit.viewed", objects=[audit])
     return render(
         request,
@@ -485,6 +540,88 @@ def audit_overall(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "version": version,
             "saved_at": _local_time(audit.updated_at) if audit.version > 1 else "",
+            "facts": _facts(audit),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@auditors_only
+def audit_safety(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Is the child safe now? "No" or "not sure" alerts the managers as soon as it is
+    saved, by the buttons or by autosave (decision 0114)."""
+    audit = _audit_for(request, public_id)
+    refusal = _editable(request, audit)
+    if refusal:
+        return refusal
+    version = audit.version
+    if request.method == "POST":
+        posted = _posted_version(request)
+        if posted is None:
+            return _no_version(request)
+        version = posted
+        form = SafetyForm(request.POST)
+        if form.is_valid() and not _wants_json(request):
+            if not form.cleaned_data["child_safe"]:
+                form.add_error("child_safe", "Choose yes, no or not sure.")
+            if not form.cleaned_data["child_safe_reason"].strip():
+                form.add_error("child_safe_reason", "Say why you think so.")
+        if form.is_valid():
+            answer = form.cleaned_data["child_safe"]
+            reason = form.cleaned_data["child_safe_reason"]
+            try:
+                saved = services.audit_save_safety(
+                    acting_user=_acting(request),
+                    audit=audit,
+                    version=posted,
+                    child_safe=answer,
+                    child_safe_reason=reason,
+                )
+            except services.AuditLocked as locked:
+                return _locked(request, locked.current)
+            except services.AuditConflict as conflict:
+                current = conflict.current
+                answers = dict(ChildSafe.choices)
+                rows = [
+                    (
+                        str(form.fields["child_safe"].label),
+                        str(answers.get(answer, "")),
+                        str(answers.get(current.child_safe, "")),
+                    ),
+                    (
+                        str(form.fields["child_safe_reason"].label),
+                        reason,
+                        current.child_safe_reason,
+                    ),
+                ]
+                return _conflict(
+                    request,
+                    audit=audit,
+                    current=current,
+                    rows=rows,
+                    context={"form": form, "safety": True},
+                )
+            except ValidationError as error:
+                add_validation_error(form, error)
+            else:
+                return _saved(request, saved, request.path)
+        if _wants_json(request):
+            return _invalid(request, form)
+    else:
+        form = SafetyForm(
+            initial={"child_safe": audit.child_safe, "child_safe_reason": audit.child_safe_reason}
+        )
+    record_view(request, action="audit.viewed", objects=[audit])
+    return render(
+        request,
+        "audits/safety.html",
+        {
+            "audit": audit,
+            "form": form,
+            "version": version,
+            "saved_at": _local_time(audit.updated_at) if audit.child_safe else "",
+            "facts": _facts(audit),
+            **_safety_context(audit),
         },
         status=400 if form.errors else 200,
     )
@@ -536,6 +673,9 @@ def audit_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "conflict": conflict,
             "token": uuid.uuid4(),
             "version": audit.version,
+            "facts": _facts(audit),
+            "gap": consistency_gap(audit.overall_rating, _domain_ratings(tasks)),
+            **_safety_context(audit),
             **_voice_context(audit),
         },
         status=409 if conflict else 400 if problems else 200,

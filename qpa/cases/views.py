@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import acting_user
 from qpa.cases import imports, services
 from qpa.cases.case_lists import (
     case_list_upload_create,
@@ -38,7 +39,7 @@ ERRORS_SHOWN = 100
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 @importers_only

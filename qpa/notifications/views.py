@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qpa.accounts.models import User
+from qpa.accounts.permissions import acting_user
 from qpa.core.events import record_view
 from qpa.notifications import selectors, services
 
@@ -21,7 +22,7 @@ PAGE_SIZE = 25
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _back_to_inbox(request: HttpRequest) -> HttpResponse:

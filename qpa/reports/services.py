@@ -23,10 +23,12 @@ from qpa.reports.models import BenchmarkFile, CountedAudit, KeyMessages, ReportC
 _CHUNK = 500
 
 
-def report_aggregates_refresh(*, audit_ids: Iterable[int]) -> int:
+def report_aggregates_refresh(*, audit_ids: Iterable[int], **_: Any) -> int:
     """Recount, from scratch, every tool and month these audits are counted in now or
     were counted in before (a changed date, a reopened or deleted audit). Call it in the
-    transaction that changed the audits. Returns the number of months recounted."""
+    transaction that changed the audits; apps below reports send
+    `qpa.audits.signals.counted_ratings_changed`, which calls it. Returns the number of
+    months recounted."""
     ids = sorted(set(audit_ids))
     # A moderator's audit submitted or reopened starts or stops its first audit counting.
     ids = sorted({*ids, *counted_with(ids)})

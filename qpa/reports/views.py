@@ -71,7 +71,7 @@ editors = role_required(*EDITOR_ROLES)
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _default_period() -> tuple[date, date]:

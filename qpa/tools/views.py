@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from qpa.accounts.models import User
-from qpa.accounts.permissions import Permission, permission_required
+from qpa.accounts.permissions import Permission, acting_user, permission_required
 from qpa.core.forms import add_validation_error
 from qpa.tools import services
 from qpa.tools.forms import (
@@ -31,7 +31,7 @@ administrators_only = permission_required(Permission.ADMINISTER)
 
 
 def _acting(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 @administrators_only

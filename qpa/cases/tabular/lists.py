@@ -4,7 +4,7 @@ key, kind and headers (the published header first, then the variants real files 
 Plain records, no behaviour: header matching (`headers.py`) and cleaning
 (`cleaning.py`) read them. The column keys are also the keys of the `list_<n>` attributes
 an import stores on a case (`qpa.cases.facts` reads them). Sources: Ofsted's ILACS
-Annex A guidance; docs/background/data-standards-and-ecosystem.md section 1.
+Annex A guidance; ../shared/docs/background/data-standards-and-ecosystem.md, section 1.
 """
 
 from __future__ import annotations

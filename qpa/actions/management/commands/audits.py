@@ -1,8 +1,9 @@
 """`qpa audits escalate`: run from cron, at least daily (hourly is fine).
 
-Critical alerts nobody acknowledged on the day they were sent go to the Assistant
-Director; unfinished actions past their due date go to the owner's manager. Dedupe keys
-make each message go once however often it runs.
+Critical and safeguarding alerts nobody acknowledged on the day they were sent go to
+the Assistant Director; unfinished actions past their due date go to the owner's
+manager. Dedupe keys make each message go once however often it runs. It lives in the
+actions app, which stands above audits, because it escalates both.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from qpa.actions.services import actions_escalate_overdue
-from qpa.audits.services import critical_alerts_escalate
+from qpa.audits.services import critical_alerts_escalate, safeguarding_alerts_escalate
 
 
 class Command(BaseCommand):
@@ -27,9 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         critical = critical_alerts_escalate()
+        safeguarding = safeguarding_alerts_escalate()
         overdue = actions_escalate_overdue()
         self.stdout.write(
-            f"{critical} critical-audit escalations, {overdue.reminders} overdue-action "
+            f"{critical} critical-audit escalations, {safeguarding} safeguarding escalations, "
+            f"{overdue.reminders} overdue-action "
             f"reminders and {overdue.escalations} overdue-action escalations sent."
         )
         if overdue.without_manager:
