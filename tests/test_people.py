@@ -23,8 +23,6 @@ from tests.support.factories import PASSWORD, UserFactory, area
 from tests.support.mail import SmtpServer, message_text
 from tests.support.people import Personas, signed_in
 
-# The outbox's own fixture: a real SMTP server on localhost (aiosmtpd).
-
 NEW_PASSWORD = "lantern moss kettle"
 
 
