@@ -5,35 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audits', '0004_overall_rating_optional_by_tool'),
+        ("audits", "0004_overall_rating_optional_by_tool"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='audit',
-            name='child_safe',
-            field=models.CharField(blank=True, choices=[('yes', 'Yes'), ('no', 'No'), ('not_sure', 'Not sure')], max_length=10),
+            model_name="audit",
+            name="child_safe",
+            field=models.CharField(
+                blank=True,
+                choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure")],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='audit',
-            name='child_safe_reason',
+            model_name="audit",
+            name="child_safe_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='audit',
-            name='consistency_reason',
+            model_name="audit",
+            name="consistency_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AlterField(
-            model_name='auditalert',
-            name='severity',
-            field=models.CharField(choices=[('inadequate', 'Inadequate'), ('critical', 'Critical'), ('safeguarding', 'Safeguarding concern')], max_length=12),
+            model_name="auditalert",
+            name="severity",
+            field=models.CharField(
+                choices=[
+                    ("inadequate", "Inadequate"),
+                    ("critical", "Critical"),
+                    ("safeguarding", "Safeguarding concern"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditalert',
-            name='submission',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='audits.auditchange'),
+            model_name="auditalert",
+            name="submission",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="alerts",
+                to="audits.auditchange",
+            ),
         ),
     ]

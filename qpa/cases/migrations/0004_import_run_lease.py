@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_case_legal_hold'),
+        ("cases", "0003_case_legal_hold"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='attempts',
+            model_name="importrun",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='lease_until',
+            model_name="importrun",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
