@@ -31,7 +31,14 @@ from qpa.accounts.models import Role, User
 from qpa.actions.models import Action, ActionStatus
 from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
 from qpa.audits import services as audit_services
-from qpa.audits.models import Audit, AuditStatus, Captured, ChildSafe, DomainRating
+from qpa.audits.models import (
+    Audit,
+    AuditStatus,
+    Captured,
+    ChildSafe,
+    DomainRating,
+    VoiceAnswer,
+)
 from qpa.core.models import Event
 from qpa.cycles.models import (
     Allocation,
@@ -45,15 +52,11 @@ from qpa.cycles.models import (
 )
 from qpa.organisation.models import Team
 from qpa.reports import disclosure
-from qpa.reports.counting import (
-    concerns_from_scratch,
-    counted_audits,
-    stored_concerns,
-)
+from qpa.reports.counting import counted_audits, figures_from_scratch, stored_figures
 from qpa.reports.models import ReportCount
-from qpa.reports.services import report_aggregates_rebuild
+from qpa.reports.services import report_aggregates_rebuild, report_aggregates_refresh
 from qpa.reports.summary import report_summary
-from qpa.tools.models import AuditTool
+from qpa.tools.models import AuditTool, QuestionAbout, VoiceQuestion
 from tests.support.api import as_user
 from tests.support.audits import completed, started, submit
 from tests.support.data_migrations import data_migration
@@ -539,17 +542,63 @@ def test_the_safeguarding_count_is_read_with_the_ratings_never_from_the_audits(
     cycle = report_summary(period_from=OCTOBER, period_to=OCTOBER, cycle=world.cycle)
     assert cycle["safeguarding_concerns"] == 0
     audits = counted_audits().select_related("tool_version", "allocation__sampled_case")
-    assert stored_concerns() == concerns_from_scratch(audits)
+    assert stored_figures() == figures_from_scratch(audits)
 
 
 def test_the_migration_counts_the_concerns_of_rows_already_counted(world: World) -> None:
-    expected = stored_concerns()
-    assert expected
+    expected = stored_figures()
+    assert expected["concerns"]
     ReportCount.objects.update(concerns=0)
     data_migration("reports", "0003_safeguarding_concerns_in_the_aggregates").count_concerns(
         apps, None
     )
-    assert stored_concerns() == expected
+    assert stored_figures() == expected
+
+
+def test_the_child_s_voice_is_read_from_the_aggregates_too(world: World) -> None:
+    """ "Evident in e of n audits" for the child's lived experience and the family's view
+    comes from the overall rows as well: asked when any of the theme's questions is
+    answered, evident when one is yes and none no or not recorded."""
+    version = AuditTool.objects.get(slug="quality-of-practice").current_version
+    child = [
+        VoiceQuestion.objects.create(
+            version=version,
+            order=order,
+            about=QuestionAbout.CHILD,
+            text=f"Child question {order}",
+            allows_not_applicable=True,
+        )
+        for order in (1, 2)
+    ]
+    family = VoiceQuestion.objects.create(
+        version=version, order=3, about=QuestionAbout.FAMILY, text="Family question"
+    )
+    audits = list(
+        Audit.objects.filter(
+            team=world.personas.cp_team, audit_date=date(2026, 10, 7), moderation_of=None
+        ).order_by("pk")[:6]
+    )
+    child_answers = [("yes", "yes")] * 4 + [("yes", "no"), ("not_applicable", "yes")]
+    family_answers = ["yes", "yes", "yes", "not_recorded", "", ""]
+    for audit, (first, second), view in zip(audits, child_answers, family_answers, strict=True):
+        VoiceAnswer.objects.create(audit=audit, question=child[0], answer=first)
+        VoiceAnswer.objects.create(audit=audit, question=child[1], answer=second)
+        VoiceAnswer.objects.create(audit=audit, question=family, answer=view)
+    report_aggregates_refresh(audit_ids=[a.pk for a in audits])
+    with CaptureQueriesContext(connection) as queries:
+        summary = report_summary(period_from=OCTOBER, period_to=OCTOBER)
+    assert summary["child_and_family"] == {
+        "child_lived_experience": {"evident": 5, "n": 6, "percent": 83.3},
+        "family_view": {"evident": 3, "n": 4, "percent": 75.0},
+    }
+    assert not [q for q in queries.captured_queries if "voiceanswer" in q["sql"]]
+    expected = figures_from_scratch(
+        counted_audits().select_related("tool_version", "allocation__sampled_case")
+    )
+    assert stored_figures() == expected
+    ReportCount.objects.update(child_asked=0, child_evident=0, family_asked=0, family_evident=0)
+    data_migration("reports", "0004_voice_figures_in_the_aggregates").count_voice(apps, None)
+    assert stored_figures() == expected
 
 
 def test_a_concern_counts_on_submission_and_leaves_on_reopening(db: None) -> None:
@@ -588,7 +637,7 @@ def test_a_concern_counts_on_submission_and_leaves_on_reopening(db: None) -> Non
     assert concerns() == 0
     submit(answered)
     assert concerns() == 0
-    assert stored_concerns() == concerns_from_scratch(counted_audits())
+    assert stored_figures() == figures_from_scratch(counted_audits())
 
 
 # --- The command writes the briefing ------------------------------------------------------------

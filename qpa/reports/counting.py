@@ -12,11 +12,19 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 
 from qpa.audits.blind import withheld_from_figures
-from qpa.audits.models import SAFEGUARDING_CONCERNS, Audit, AuditStatus, DomainRating
+from qpa.audits.models import (
+    SAFEGUARDING_CONCERNS,
+    Audit,
+    AuditStatus,
+    DomainRating,
+    VoiceAnswer,
+)
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
+from qpa.tools.models import Answer, QuestionAbout
 
 # The rating a report counts, as query expressions over Audit and DomainRating: the
 # agreed rating once a moderator has recorded one, else the auditor's.
@@ -34,6 +42,13 @@ DOMAIN_NOT_APPLICABLE = Case(
 
 # (tool id, month, service area key, team key, cycle key, domain, rating id or None)
 CountKey = tuple[int, date, int, int, int, str, int | None]
+
+# What each overall row counts beside its audits (ReportCount's columns): the safeguarding
+# concerns raised, and for the child's lived experience and the family's view (decision
+# 125) the audits that answered the theme's questions and those where it is evident.
+OVERALL_FIGURES = ("concerns", "child_asked", "child_evident", "family_asked", "family_evident")
+VOICE_THEMES = {QuestionAbout.CHILD: "child", QuestionAbout.FAMILY: "family"}
+SHORT_OF_EVIDENT = (Answer.NO, Answer.NOT_RECORDED)
 
 
 def counted_audits() -> QuerySet[Audit]:
@@ -102,26 +117,67 @@ def counts_for_month(tool_id: int, month: date) -> Counter[CountKey]:
     return month_counts(tool_id, month)[0]
 
 
-def month_counts(tool_id: int, month: date) -> tuple[Counter[CountKey], Counter[CountKey]]:
+def _voice_answers(about: str, answers: tuple[str, ...] | None = None) -> Coalesce:
+    """The number of an audit's answers (of these kinds) to its questions about `about`."""
+    rows = VoiceAnswer.objects.filter(audit=OuterRef("pk"), question__about=about).exclude(
+        answer=""
+    )
+    if answers is not None:
+        rows = rows.filter(answer__in=answers)
+    counted = rows.order_by().values("audit").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def voice_evident(answers: Iterable[str]) -> tuple[bool, bool]:
+    """(asked, evident) of one audit's answers to one theme's questions: asked when any is
+    answered; evident when at least one is yes and none is no or not recorded (not
+    applicable counts neither way)."""
+    given = [a for a in answers if a]
+    return bool(given), Answer.YES in given and not any(a in SHORT_OF_EVIDENT for a in given)
+
+
+def month_counts(
+    tool_id: int, month: date
+) -> tuple[Counter[CountKey], dict[str, Counter[CountKey]]]:
     """Every ReportCount of one tool and month, computed in the database from the audits:
-    the counts, and the safeguarding concerns among the audits of each overall row
-    (`ReportCount.concerns`: audits whose auditor answered "no" or "not sure" to "Is the
-    child safe now?")."""
+    the counts, and each of OVERALL_FIGURES for the overall rows (the safeguarding
+    concerns: audits whose auditor answered "no" or "not sure" to "Is the child safe
+    now?"; the child's voice and the family's view as `voice_evident` says)."""
     audits = month_audits(tool_id, month)
     place = ("service_area_id", "team_id", "allocation__sampled_case__cycle_id")
     counts: Counter[CountKey] = Counter()
-    concerns: Counter[CountKey] = Counter()
+    figures: dict[str, Counter[CountKey]] = {name: Counter() for name in OVERALL_FIGURES}
+    voice: dict[str, Count] = {}
+    for about, theme in VOICE_THEMES.items():
+        audits = audits.annotate(
+            **{
+                f"{theme}_given": _voice_answers(about),
+                f"{theme}_yes": _voice_answers(about, (Answer.YES,)),
+                f"{theme}_short": _voice_answers(about, SHORT_OF_EVIDENT),
+            }
+        )
+        asked = Q(**{f"{theme}_given__gt": 0})
+        voice[f"{theme}_asked"] = Count("id", filter=asked)
+        voice[f"{theme}_evident"] = Count(
+            "id", filter=asked & Q(**{f"{theme}_yes__gt": 0, f"{theme}_short": 0})
+        )
     overall = (
         audits.annotate(counted_rating=OVERALL_RATING)
         .values_list(*place, "counted_rating")
         .order_by()
-        .annotate(n=_count(), concerns=Count("id", filter=Q(child_safe__in=SAFEGUARDING_CONCERNS)))
+        .annotate(
+            n=_count(),
+            concerns=Count("id", filter=Q(child_safe__in=SAFEGUARDING_CONCERNS)),
+            **voice,
+        )
     )
-    for area_id, team_id, cycle_id, rating_id, n, raised in overall:
+    for area_id, team_id, cycle_id, rating_id, n, *extra in overall:
         for a, t, c in rollup_keys(area_id, team_id, cycle_id):
-            counts[(tool_id, month, a, t, c, OVERALL, rating_id)] += n
-            if raised:
-                concerns[(tool_id, month, a, t, c, OVERALL, rating_id)] += raised
+            key = (tool_id, month, a, t, c, OVERALL, rating_id)
+            counts[key] += n
+            for name, value in zip(OVERALL_FIGURES, extra, strict=True):
+                if value:
+                    figures[name][key] += value
     domains = (
         DomainRating.objects.filter(audit__in=audits)
         .annotate(counted_rating=DOMAIN_RATING, counted_na=DOMAIN_NOT_APPLICABLE)
@@ -135,7 +191,7 @@ def month_counts(tool_id: int, month: date) -> tuple[Counter[CountKey], Counter[
     for area_id, team_id, cycle_id, name, not_applicable, rating_id, n in domains:
         for a, t, c in rollup_keys(area_id, team_id, cycle_id):
             counts[(tool_id, month, a, t, c, name, None if not_applicable else rating_id)] += n
-    return counts, concerns
+    return counts, figures
 
 
 def counts_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
@@ -156,26 +212,35 @@ def counts_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
     return counts
 
 
-def concerns_from_scratch(audits: Iterable[Audit]) -> Counter[CountKey]:
-    """The safeguarding concerns of each overall row, one audit at a time: the reference
-    `ReportCount.concerns` is tested against."""
-    concerns: Counter[CountKey] = Counter()
+def figures_from_scratch(audits: Iterable[Audit]) -> dict[str, Counter[CountKey]]:
+    """OVERALL_FIGURES of each overall row, one audit at a time: the reference the
+    aggregates' columns are tested against."""
+    figures: dict[str, Counter[CountKey]] = {name: Counter() for name in OVERALL_FIGURES}
     for audit in audits:
         if audit.status != AuditStatus.SUBMITTED or audit.audit_date is None:
             continue
-        if audit.child_safe not in SAFEGUARDING_CONCERNS:
-            continue
+        answers: dict[str, list[str]] = {theme: [] for theme in VOICE_THEMES.values()}
+        for answer in audit.voice_answers.select_related("question"):
+            theme = VOICE_THEMES.get(QuestionAbout(answer.question.about))
+            if theme is not None:
+                answers[theme].append(answer.answer)
+        raised = {"concerns": audit.child_safe in SAFEGUARDING_CONCERNS}
+        for theme, given in answers.items():
+            raised[f"{theme}_asked"], raised[f"{theme}_evident"] = voice_evident(given)
         allocation = audit.allocation
         cycle_id = allocation.sampled_case.cycle_id if allocation is not None else None
         for a, t, c in rollup_keys(audit.service_area_id, audit.team_id, cycle_id):
             key = (audit.tool_version.tool_id, month_of(audit.audit_date), a, t, c, OVERALL)
-            concerns[(*key, effective_overall(audit))] += 1
-    return concerns
+            for name, counted in raised.items():
+                if counted:
+                    figures[name][(*key, effective_overall(audit))] += 1
+    return figures
 
 
-def stored_concerns() -> Counter[CountKey]:
-    concerns: Counter[CountKey] = Counter()
-    for row in ReportCount.objects.filter(concerns__gt=0).values_list(
+def stored_figures() -> dict[str, Counter[CountKey]]:
+    """OVERALL_FIGURES as the aggregates hold them."""
+    figures: dict[str, Counter[CountKey]] = {name: Counter() for name in OVERALL_FIGURES}
+    for row in ReportCount.objects.filter(domain=OVERALL).values_list(
         "tool_id",
         "month",
         "service_area_key",
@@ -183,10 +248,12 @@ def stored_concerns() -> Counter[CountKey]:
         "cycle_key",
         "domain",
         "rating_id",
-        "concerns",
+        *OVERALL_FIGURES,
     ):
-        concerns[row[:7]] += row[7]
-    return concerns
+        for name, value in zip(OVERALL_FIGURES, row[7:], strict=True):
+            if value:
+                figures[name][row[:7]] += value
+    return figures
 
 
 def stored_counts() -> Counter[CountKey]:

@@ -52,6 +52,13 @@ class ReportCount(models.Model):
     # the child safe now?": the report's "Safeguarding concerns raised: n of N audits",
     # read with the ratings, never from the audits (decision 0132).
     concerns = models.PositiveIntegerField(default=0)
+    # Of the same audits, those that answered the tool's questions about the child's
+    # lived experience (the family's view), and those where it is evident (decision 125):
+    # "evident in e of n audits", read with the ratings too.
+    child_asked = models.PositiveIntegerField(default=0)
+    child_evident = models.PositiveIntegerField(default=0)
+    family_asked = models.PositiveIntegerField(default=0)
+    family_evident = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -67,6 +74,13 @@ class ReportCount(models.Model):
             models.CheckConstraint(
                 condition=models.Q(concerns__lte=models.F("count")),
                 name="report_concerns_within_count",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(child_asked__lte=models.F("count"))
+                & models.Q(child_evident__lte=models.F("child_asked"))
+                & models.Q(family_asked__lte=models.F("count"))
+                & models.Q(family_evident__lte=models.F("family_asked")),
+                name="report_voice_within_count",
             ),
         ]
 

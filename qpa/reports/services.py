@@ -17,7 +17,13 @@ from qpa.accounts.models import User
 from qpa.audits.blind import counted_with
 from qpa.core.events import event_record
 from qpa.reports import benchmarking
-from qpa.reports.counting import counted_audits, month_audits, month_counts, month_of
+from qpa.reports.counting import (
+    OVERALL_FIGURES,
+    counted_audits,
+    month_audits,
+    month_counts,
+    month_of,
+)
 from qpa.reports.models import BenchmarkFile, CountedAudit, KeyMessages, ReportCount
 
 _CHUNK = 500
@@ -76,7 +82,7 @@ def _recount(tool_id: int, month: date) -> None:
     audits = month_audits(tool_id, month)
     # An audit that moved here without a refresh of its old month: recount it here.
     CountedAudit.objects.filter(audit_id__in=audits.values("id")).delete()
-    counts, concerns = month_counts(tool_id, month)
+    counts, figures = month_counts(tool_id, month)
     ReportCount.objects.bulk_create(
         (
             ReportCount(
@@ -88,7 +94,7 @@ def _recount(tool_id: int, month: date) -> None:
                 domain=key[5],
                 rating_id=key[6],
                 count=n,
-                concerns=concerns.get(key, 0),
+                **{name: figures[name].get(key, 0) for name in OVERALL_FIGURES},
             )
             for key, n in counts.items()
         ),

@@ -15,15 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
-from qpa.audits.models import VoiceAnswer
 from qpa.cycles.models import Cycle
 from qpa.organisation.models import ServiceArea, Team
 from qpa.reports import disclosure
-from qpa.reports.counting import counted_audits, month_end, month_of
+from qpa.reports.counting import OVERALL_FIGURES, month_end, month_of
 from qpa.reports.models import ALL, NOT_RECORDED, OVERALL, ReportCount
-from qpa.tools.models import Answer, AuditTool, Domain, QuestionAbout, Rating, RatingCrosswalk
+from qpa.tools.models import AuditTool, Domain, Rating, RatingCrosswalk
 
 DEFAULT_TOOL_SLUG = "quality-of-practice"
 SUPPRESSION_THRESHOLD = disclosure.THRESHOLD
@@ -228,15 +227,17 @@ def report_summary(
     # Audits of a tool whose overall rating is optional that have none: counted among the
     # audits and in the domain figures, in no overall figure.
     no_overall = 0
-    # Safeguarding concerns are counted with the overall ratings (decision 0132).
-    concerns = 0
-    for month, rating_id, n, raised in (
+    # Safeguarding concerns and the child's voice are counted with the overall ratings
+    # (decision 0132).
+    beside: dict[str, int] = dict.fromkeys(OVERALL_FIGURES, 0)
+    for month, rating_id, n, *figures in (
         place.filter(domain=OVERALL)
         .values_list("month", "rating_id")
         .order_by()
-        .annotate(n=Sum("count"), raised=Sum("concerns"))
+        .annotate(n=Sum("count"), **{f"all_{name}": Sum(name) for name in OVERALL_FIGURES})
     ):
-        concerns += raised
+        for name, value in zip(OVERALL_FIGURES, figures, strict=True):
+            beside[name] += value
         if rating_id is None:
             no_overall += n
             continue
@@ -368,8 +369,15 @@ def report_summary(
         "overall": rating_list(overall_counts, completed - no_overall),
         "not_comparable": not_comparable,
         "no_overall_rating": no_overall,
-        "safeguarding_concerns": concerns,
-        "child_and_family": _child_and_family(filters, first, last),
+        "safeguarding_concerns": beside["concerns"],
+        "child_and_family": {
+            key: {
+                "evident": beside[f"{theme}_evident"],
+                "n": beside[f"{theme}_asked"],
+                "percent": percent(beside[f"{theme}_evident"], beside[f"{theme}_asked"]),
+            }
+            for theme, key in (("child", "child_lived_experience"), ("family", "family_view"))
+        },
         "domains": domains,
         "areas_of_good_practice": disclosure.rank_domains(domains, "good_or_better"),
         "areas_of_poor_practice": disclosure.rank_domains(domains, "inadequate_or_worse"),
@@ -386,49 +394,6 @@ def report_summary(
         "suppression": disclosure.shown_in_full(),
     }
     return disclosure.suppress_summary(summary) if suppress else summary
-
-
-# The two shares of "The child's voice and the family's view" (decision 0125).
-VOICE_THEMES = {
-    QuestionAbout.CHILD: "child_lived_experience",
-    QuestionAbout.FAMILY: "family_view",
-}
-
-
-def _child_and_family(filters: Filters, first: date, last: date) -> dict[str, Any]:
-    """For each theme, the counted audits of the period that answered its questions (n)
-    and those where it is evident: every question of the theme answered yes or not
-    applicable, at least one yes. One grouped query over the period's answers."""
-    audits = counted_audits().filter(
-        tool_version__tool=filters.tool, audit_date__gte=first, audit_date__lte=last
-    )
-    if filters.service_area is not None:
-        audits = audits.filter(service_area=filters.service_area)
-    if filters.team is not None:
-        audits = audits.filter(team=filters.team)
-    if filters.cycle is not None:
-        audits = audits.filter(allocation__sampled_case__cycle=filters.cycle)
-    rows = (
-        VoiceAnswer.objects.filter(audit__in=audits.values("pk"))
-        .exclude(answer="")
-        .values("audit_id", "question__about")
-        .order_by()
-        .annotate(
-            yes=Count("pk", filter=Q(answer=Answer.YES)),
-            short=Count("pk", filter=Q(answer__in=[Answer.NO, Answer.NOT_RECORDED])),
-        )
-    )
-    figures = {key: {"evident": 0, "n": 0} for key in VOICE_THEMES.values()}
-    for row in rows:
-        key = VOICE_THEMES.get(row["question__about"])
-        if key is None:
-            continue
-        figures[key]["n"] += 1
-        figures[key]["evident"] += row["yes"] > 0 and row["short"] == 0
-    return {
-        key: {**counts, "percent": percent(counts["evident"], counts["n"])}
-        for key, counts in figures.items()
-    }
 
 
 def _next_month(month: date) -> date:
