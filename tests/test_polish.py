@@ -35,7 +35,7 @@ def world() -> World:
 
 def _conditional(page: str, value: str) -> str:
     """The questions a radio option reveals (GOV.UK conditional radios)."""
-    radio = re.search(rf'<input[^>]*value="{value}"[^>]*data-aria-controls="([^"]+)"', page)
+    radio = re.search(rf'<input[^>]*value="{value}"[^>]*data-qpa-reveals="([^"]+)"', page)
     assert radio is not None, value
     start = page.rindex("<div", 0, page.index(f'id="{radio[1]}"'))
     ends = [page.find(mark, start) for mark in ('<div class="govuk-radios__item">', "</fieldset>")]
