@@ -219,7 +219,7 @@ def test_a_head_of_service_plans_actions_and_the_owner_completes_one(
         expect(head.get_by_role("alert")).to_contain_text("Enter what needs to be done.")
         assert_accessible(head)
         head.get_by_label("What needs to be done").fill("See the child alone this week.")
-        head.get_by_label("Owner").select_option(label=f"{world.amy} ({world.amy.role_label})")
+        head.get_by_label("Owner").select_option(label=f"{world.amy}, team manager")
         due = timezone.localdate() + timedelta(days=7)
         when = head.get_by_role("group", name="Due date")
         when.get_by_label("Day").fill(str(due.day))

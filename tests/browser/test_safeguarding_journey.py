@@ -103,7 +103,7 @@ def test_an_auditor_answers_not_sure_and_the_head_of_service_is_alerted(
     assert_accessible(head)
     head.goto(f"{live_server.url}/audits/{audit.public_id}/")
     expect(head.get_by_role("region", name="Safeguarding concern")).to_contain_text(
-        re.compile(rf"Urgent alert to {world.head} on .*: acknowledged on ")
+        re.compile(rf"Urgent alert to {world.head} on .*: acknowledged by .* on ")
     )
     expect(
         head.get_by_text(
