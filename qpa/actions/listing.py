@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.accounts.permissions import Permission, user_can
+from qpa.accounts.remit_filters import service_area_filter
 from qpa.actions.models import Action, ActionStatus
 from qpa.actions.selectors import actions_visible_to
 from qpa.core.forms import GovukForm
-from qpa.organisation.models import ServiceArea
 
 ACTIONS_PER_PAGE = 50
 NOT_DONE = ""
@@ -60,24 +60,10 @@ class AreaActionsFilterForm(GovukForm):
             (EVERY, "Every action"),
         ],
     )
-    area = forms.ModelChoiceField(
-        label="Service area",
-        required=False,
-        queryset=ServiceArea.objects.none(),
-        empty_label="All my service areas",
-        to_field_name="slug",
-    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        area = self.fields["area"]
-        if not isinstance(area, forms.ModelChoiceField):  # pragma: no cover
-            raise TypeError("area must be a choice of service areas")
-        if user_can(user, Permission.WHOLE_SERVICE):
-            area.queryset = ServiceArea.objects.all()
-            area.empty_label = "The whole service"
-        else:
-            area.queryset = user.service_areas.all()
+        self.fields["area"] = service_area_filter(user=user)
 
     def filter(self, actions: QuerySet[Action]) -> QuerySet[Action]:
         data: dict[str, Any] = self.cleaned_data if self.is_bound and self.is_valid() else {}
