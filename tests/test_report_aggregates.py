@@ -1,6 +1,6 @@
 """The aggregates reports read equal a from-scratch count of the audits, whatever
 happened to the audits before: submissions (in a cycle or not), imports, reopens,
-changed dates and purges. Moderation and re-audit join the operations in Step 5."""
+changed dates and purges."""
 
 from __future__ import annotations
 

@@ -359,7 +359,7 @@ def draft_key_messages(
 
 
 def assurance_figures(params: ReportParams) -> dict[str, Any]:
-    """Step 5's figures for the report's period (`qpa.reports.process`): re-audit
+    """The assurance figures for the report's period (`qpa.reports.process`): re-audit
     outcomes of each quarter the period touches, agreement between auditors in the
     cycles of the period, and the audit-quality figures of the period, as they stood at
     its end; suppressed unless the reader may see them in full (`process_in_full`)."""

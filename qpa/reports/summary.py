@@ -1,7 +1,7 @@
 """The report summary: the JSON contract of docs/reports.md, read from the aggregates.
 
 `report_summary` is a plain function so the page, the exports, `qpa report` and the
-REST API (Step 8) all give the same document.
+REST API all give the same document.
 """
 
 from __future__ import annotations
