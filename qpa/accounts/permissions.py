@@ -104,6 +104,10 @@ class Permission(enum.Enum):
         "Be the owner of a follow-up action.",
         frozenset({Role.AUDITOR, Role.PRACTITIONER} | _LEADERS),
     )
+    SEE_SERVICE_FIGURES = (
+        "See the month's figures for the whole service on the home page.",
+        frozenset({Role.PERFORMANCE} | _DIRECTORS),
+    )
     WHOLE_SERVICE = (
         "Remit over every case of the service.",
         _DIRECTORS,

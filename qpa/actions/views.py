@@ -11,9 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import Permission, acting_user, user_can
+from qpa.accounts.models import User
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.actions import services
 from qpa.actions.forms import ActionCompleteForm, ActionForm, ActionStatusForm
 from qpa.actions.models import Action, ActionStatus
@@ -49,7 +48,7 @@ def my_action_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(Role.HEAD_OF_SERVICE)
+@permission_required(Permission.SET_ACTIONS)
 def action_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     audit = (
         audits_visible_to(user=request.user)

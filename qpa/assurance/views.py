@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
+from qpa.accounts.models import User
 from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.assurance import services
 from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
@@ -34,15 +33,7 @@ from qpa.core.forms import GovukForm, add_validation_error
 from qpa.cycles.models import Cycle, CycleStatus
 from qpa.cycles.sampling import new_seed
 
-EVERYONE_BUT_PRACTITIONERS = (
-    Role.AUDITOR,
-    Role.HEAD_OF_SERVICE,
-    Role.ASSISTANT_DIRECTOR,
-    Role.DEPUTY_DIRECTOR,
-    Role.PERFORMANCE,
-    Role.ADMINISTRATOR,
-)
-assurance_users = role_required(*EVERYONE_BUT_PRACTITIONERS)
+assurance_users = permission_required(Permission.READ_ASSURANCE)
 
 
 def _acting(request: HttpRequest) -> User:
@@ -258,7 +249,7 @@ def reaudit_quarter(request: HttpRequest, quarter: str) -> HttpResponse:
     )
 
 
-@role_required(Role.AUDITOR, Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR)
+@permission_required(Permission.OPEN_REAUDITS)
 @require_GET
 def reaudit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     reaudit = reaudits_visible_to(user=request.user).filter(public_id=public_id).first()

@@ -77,10 +77,6 @@ def critical_rank(scale: RatingScale) -> int | None:
     return worst
 
 
-def rating_is_critical(rating: Rating) -> bool:
-    return rating.rank == critical_rank(rating.scale)
-
-
 def audit_severity(audit: Audit) -> Severity | None:
     """Critical when the overall rating or any domain is critical; inadequate when any is
     at or beyond the scale's inadequate line; otherwise None."""

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from qpa.accounts.access import role_required
 from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import Permission, acting_user, user_can
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.audits import services
 from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.consistency import consistency_gap, evidence_problem, manager_action
@@ -47,7 +46,7 @@ from qpa.core.events import record_view
 from qpa.core.forms import add_validation_error
 from qpa.tools.models import AuditTool, Rating
 
-importers_only = role_required(Role.ADMINISTRATOR, Role.PERFORMANCE)
+importers_only = permission_required(Permission.IMPORT_DATA)
 
 
 @importers_only
@@ -88,8 +87,7 @@ def past_audits_template(request: HttpRequest) -> HttpResponse:
 
 # --- The audit itself ----------------------------------------------------------------
 
-AUDIT_HOLDERS = (Role.AUDITOR, Role.HEAD_OF_SERVICE)
-auditors_only = role_required(*AUDIT_HOLDERS)
+auditors_only = permission_required(Permission.HOLD_ALLOCATIONS)
 
 
 def _acting(request: HttpRequest) -> User:
@@ -682,7 +680,7 @@ def audit_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@role_required(Role.HEAD_OF_SERVICE)
+@permission_required(Permission.REOPEN_AUDITS)
 def audit_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     audit = _audit_for(request, public_id)
     if audit.is_draft:
@@ -712,7 +710,7 @@ def audit_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@role_required(Role.PRACTITIONER)
+@permission_required(Permission.REPLY_TO_AUDITS)
 def audit_reply(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     audit = _audit_for(request, public_id)
     if audit.case.practitioner_id != request.user.pk:

@@ -7,17 +7,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qpa.accounts.models import Role
+from qpa.accounts.permissions import Permission, user_can
 from qpa.cases.models import Case
-
-# Roles whose remit is every case.
-WHOLE_SERVICE_ROLES = {Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}
 
 
 def cases_visible_to(*, user: Any) -> QuerySet[Case]:
     cases = Case.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return cases.none()
-    if user.role in WHOLE_SERVICE_ROLES:
+    if user_can(user, Permission.WHOLE_SERVICE):
         return cases
     # Everyone who audits sees the cases allocated to them and the cases they audited.
     allocated_to_me = Q(pk__in=Case.objects.filter(sampled__allocation__auditor=user).values("pk"))

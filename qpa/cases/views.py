@@ -12,9 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
-from qpa.accounts.permissions import acting_user
+from qpa.accounts.models import User
+from qpa.accounts.permissions import Permission, acting_user, permission_required
 from qpa.cases import imports, services
 from qpa.cases.case_lists import (
     case_list_upload_create,
@@ -34,7 +33,7 @@ from qpa.cases.models import CaseStatus, ImportKind, ImportRun, ImportStatus, Po
 from qpa.core.forms import add_validation_error
 from qpa.organisation.models import Team
 
-importers_only = role_required(Role.ADMINISTRATOR, Role.PERFORMANCE)
+importers_only = permission_required(Permission.IMPORT_DATA)
 ERRORS_SHOWN = 100
 
 

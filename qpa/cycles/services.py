@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission
 from qpa.audits.models import Audit, AuditStatus
 from qpa.audits.services import audit_create
 from qpa.cases.models import Case, CaseStatus
@@ -80,7 +81,7 @@ def allocation_complete_on_submit(*, audit: Audit, **_: Any) -> None:
 
 
 # Who may be given cases to audit.
-AUDITOR_ROLES = (Role.AUDITOR, Role.HEAD_OF_SERVICE)
+AUDITOR_ROLES = tuple(sorted(Permission.HOLD_ALLOCATIONS.roles))
 # Days before the due date when the auditor is reminded.
 REMINDER_DAYS = 7
 

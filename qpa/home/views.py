@@ -44,11 +44,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["allocations_due"] = my_allocations(user=user).filter(
             status=AllocationStatus.ALLOCATED
         )[:20]
-    if user.role in {Role.HEAD_OF_SERVICE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
+    if user_can(user, Permission.FOLLOW_UP):
         context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)[:20]
     if user.role == Role.PRACTITIONER:
         context["my_audits"] = visible[:20]
-    if user.role in {Role.PERFORMANCE, Role.ASSISTANT_DIRECTOR, Role.DEPUTY_DIRECTOR}:
+    if user_can(user, Permission.SEE_SERVICE_FIGURES):
         context["figures"] = _this_month_by_area()
     if user_can(user, Permission.MANAGE_CYCLES):
         # Counts only, no child ID: figures-only readers see it too.

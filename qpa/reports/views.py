@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qpa.accounts.access import role_required
-from qpa.accounts.models import Role, User
+from qpa.accounts.models import User
 from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.core.events import event_record
 from qpa.organisation.models import Council
@@ -58,16 +57,8 @@ from qpa.reports.summary import parse_month
 from qpa.reports.teams import team_audits, team_table
 from qpa.reports.trends import domain_trends, twelve_months
 
-READER_ROLES = (
-    Role.PERFORMANCE,
-    Role.ASSISTANT_DIRECTOR,
-    Role.DEPUTY_DIRECTOR,
-    Role.ADMINISTRATOR,
-    Role.HEAD_OF_SERVICE,
-)
-EDITOR_ROLES = (Role.PERFORMANCE, Role.ADMINISTRATOR)
-readers = role_required(*READER_ROLES)
-editors = role_required(*EDITOR_ROLES)
+readers = permission_required(Permission.READ_REPORTS)
+editors = permission_required(Permission.EDIT_REPORTS)
 
 
 def _acting(request: HttpRequest) -> User:
@@ -157,7 +148,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             ],
             messages_lines=message_lines(report.key_messages),
             areas=key_areas(report.summary),
-            can_edit=_acting(request).role in EDITOR_ROLES,
+            can_edit=user_can(_acting(request), Permission.EDIT_REPORTS),
             can_read_evidence=user_can(request.user, Permission.READ_EVIDENCE),
             briefing_form=BriefingForm(initial={"title": "Quality of Practice Audit - update"}),
             protective_marking=settings.QPA_PROTECTIVE_MARKING,
