@@ -428,8 +428,9 @@ def _build_audits(b: _Builder, cases: list[Case], managers: list[User]) -> int:
         )
 
     month_start = b.today.replace(day=1)
-    # Eleven full months and the current month so far.
-    for months_back in range(11, -1, -1):
+    # Ten full months. Last month's audits and this month's so far are those of their
+    # cycles (qpa/demo/queues.py), as a council's monthly audits are.
+    for months_back in range(11, 1, -1):
         first = (month_start - timedelta(days=28 * months_back)).replace(day=1)
         days = 27 if months_back else b.today.day
         for area_id, share in shares:

@@ -32,6 +32,7 @@ from qpa.audits.models import (
     ChangeKind,
     ChildSafe,
     DomainRating,
+    RecommendedAction,
     Severity,
     VoiceAnswer,
 )
@@ -52,6 +53,7 @@ QOP = "quality-of-practice"
 THEMED = "child-protection-core-assessment"
 # The briefing's mix of overall ratings: outstanding, good, adequate, inadequate, critical.
 OVERALL_WEIGHTS = [1, 63, 78, 35, 4]
+INADEQUATE = 4
 AGREED_REASON = "Agreed at the moderation meeting, after reading the case file together."
 REPLY = (
     "Thank you for the audit. Since it, I have seen the child alone twice and recorded "
@@ -286,6 +288,21 @@ def _submit(
     )
     if audit.allocation_id is not None:
         Allocation.objects.filter(pk=audit.allocation_id).update(status=AllocationStatus.COMPLETED)
+    if overall >= INADEQUATE and not hasattr(audit, "moderation_of"):
+        # The auditor recommends what should be done; the Head of Service has yet to decide.
+        manager = audit.case.team.manager if audit.case.team else None
+        RecommendedAction.objects.bulk_create(
+            RecommendedAction(
+                public_id=uuid.UUID(int=q.rng.getrandbits(128), version=4),
+                audit=audit,
+                description=text,
+                suggested_owner=manager,
+                due_date=max(day + timedelta(days=28), q.today),
+                created_by=audit.auditor,
+                updated_by=audit.auditor,
+            )
+            for text in q.rng.sample(evidence.RECOMMENDATIONS, q.rng.randint(1, 2))
+        )
     audit.refresh_from_db()
     return audit
 
@@ -305,17 +322,16 @@ def _moderations(q: _Queues, cycle: Cycle) -> None:
     moderations = Moderation.objects.filter(draw__cycle=cycle).select_related(
         "allocation__audit", "moderation_audit", "moderator"
     )
-    waiting = 0
-    for moderation in moderations.order_by("rank"):
-        first = getattr(moderation.allocation, "audit", None)
-        if (
-            first is None
-            or first.status != AuditStatus.SUBMITTED
-            or first.audit_date is None
-            or first.overall_rating is None
-            or waiting >= 2
-        ):
-            continue  # the moderator audits once the first audit is in
+    ready = [
+        (moderation, moderation.allocation.audit)
+        for moderation in moderations.order_by("rank")
+        if getattr(moderation.allocation, "audit", None) is not None
+        and moderation.allocation.audit.status == AuditStatus.SUBMITTED
+    ]
+    # The last one the moderator is still auditing; the one before has both audits in.
+    for n, (moderation, first) in enumerate(ready[:-1]):
+        if first.audit_date is None or first.overall_rating is None:
+            continue
         day = min(q.today, max(drawn, first.audit_date) + timedelta(days=3 + q.rng.randrange(6)))
         rank = first.overall_rating.rank + q.rng.choice([0, 0, 0, 1, -1])
         second = _submit(
@@ -325,8 +341,7 @@ def _moderations(q: _Queues, cycle: Cycle) -> None:
             overall=max(1, min(len(q.ratings), rank)),
             like=first,
         )
-        if q.rng.random() < 0.2:
-            waiting += 1
+        if n == len(ready) - 2:
             continue  # both audits in: the moderator has yet to record the agreed ratings
         agreed = {
             r.domain_id: assurance.Agreed(r.rating, r.not_applicable, AGREED_REASON)
@@ -392,7 +407,7 @@ def _actions(q: _Queues) -> None:
     practitioner = User.objects.get(username="practitioner")
     first_round = Audit.objects.filter(
         status=AuditStatus.SUBMITTED,
-        overall_rating__rank__gte=4,
+        overall_rating__rank__gte=INADEQUATE,
         moderation_of__isnull=True,
         reaudit_of__isnull=True,
         audit_date__lte=q.today - timedelta(days=5),
@@ -432,7 +447,7 @@ def _alerts(q: _Queues) -> None:
     audits = (
         Audit.objects.filter(
             status=AuditStatus.SUBMITTED,
-            overall_rating__rank__gte=4,
+            overall_rating__rank__gte=INADEQUATE,
             moderation_of__isnull=True,
         )
         .exclude(source=AuditSource.IMPORTED)
