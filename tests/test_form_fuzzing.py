@@ -220,6 +220,37 @@ def _agree(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
     return AgreeForm(data, rows=rows, ratings=_ratings(ctx.submitted))
 
 
+def _voice(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
+    from qpa.audits.forms import VoiceForm
+    from qpa.audits.services import voice_questions
+
+    return VoiceForm(data, questions=voice_questions(ctx.draft))
+
+
+def _recommendation(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
+    from qpa.audits.forms import RecommendationForm
+    from qpa.audits.services import recommendation_owner_candidates
+
+    return RecommendationForm(data, people=list(recommendation_owner_candidates()))
+
+
+def _proposed(ctx: Ctx) -> Any:
+    """A recommended action on the submitted audit, waiting for the Head of Service."""
+    from qpa.audits.models import RecommendedAction
+
+    found = RecommendedAction.objects.filter(audit=ctx.submitted).first()
+    if found is None:
+        found = RecommendedAction.objects.create(
+            audit=ctx.submitted,
+            description="See the child alone this week.",
+            suggested_owner=ctx.world.amy,
+            due_date=timezone.localdate() + timedelta(days=7),
+            created_by=ctx.world.cal,
+            updated_by=ctx.world.cal,
+        )
+    return found
+
+
 TARGETS: dict[str, Target] = {
     # accounts
     "qpa.accounts.forms.SignInForm": Target(
@@ -283,6 +314,22 @@ TARGETS: dict[str, Target] = {
             "qpa.audits.forms", fromlist=["SafetyForm"]
         ).SafetyForm(data),
         hidden=_draft_version,
+    ),
+    "qpa.audits.forms.VoiceForm": Target(
+        url=lambda ctx: f"/audits/{ctx.draft.public_id}/voice/",
+        user=lambda ctx: ctx.world.cal,
+        build=_voice,
+        hidden=_draft_version,
+    ),
+    "qpa.audits.forms.RecommendationForm": Target(
+        url=lambda ctx: f"/audits/{ctx.draft.public_id}/recommendations/",
+        user=lambda ctx: ctx.world.cal,
+        build=_recommendation,
+    ),
+    "qpa.actions.forms.DeclineForm": Target(
+        url=lambda ctx: f"/actions/audits/{ctx.submitted.public_id}/recommendations/",
+        user=lambda ctx: ctx.world.head,
+        hidden=lambda ctx: {"item": str(_proposed(ctx).public_id), "decision": "decline"},
     ),
     "qpa.audits.forms.ReopenForm": Target(
         url=lambda ctx: f"/audits/{ctx.submitted.public_id}/reopen/",
@@ -392,6 +439,10 @@ TARGETS: dict[str, Target] = {
         user=lambda ctx: ctx.world.lead,
     ),
     # tools
+    "qpa.tools.forms.QuestionForm": Target(
+        url=lambda ctx: "/tools/quality-of-practice/questions/new/",
+        user=lambda ctx: ctx.world.admin,
+    ),
     "qpa.tools.forms.ToolCreateForm": Target(
         url=lambda ctx: "/tools/new/", user=lambda ctx: ctx.world.admin
     ),
