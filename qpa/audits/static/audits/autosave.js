@@ -28,10 +28,10 @@ if (form && status) {
     timer = window.setTimeout(save, delay);
   };
 
-  const send = (keepalive) =>
+  const send = (keepalive, body = new FormData(form)) =>
     fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body,
       credentials: "same-origin",
       keepalive,
       headers: { Accept: "application/json", "X-QPA-Background": "1" },
@@ -115,11 +115,18 @@ if (form && status) {
     }
   });
 
-  // Leaving the page with words not yet saved: one last save that outlives the page.
+  // Leaving the page with words not yet saved: one last save that outlives the page. When
+  // a save is still on its way, the page cannot wait for it: the last save names the
+  // version that save will have produced, so the words typed since are not lost.
   window.addEventListener("pagehide", () => {
-    if (dirty && !stopped && !submitting && !inFlight) {
-      dirty = false;
-      send(true).catch(() => {});
+    if (!dirty || stopped || submitting) {
+      return;
     }
+    dirty = false;
+    const body = new FormData(form);
+    if (inFlight) {
+      body.set("version", String(Number(version.value) + 1));
+    }
+    send(true, body).catch(() => {});
   });
 }
