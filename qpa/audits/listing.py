@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditStatus
-from qpa.core.forms import GovukForm
+from qpa.core.filters import FilterForm
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, Rating
 
@@ -47,7 +47,7 @@ def _months(today: date) -> list[tuple[str, str]]:
     return months
 
 
-class AuditFilterForm(GovukForm):
+class AuditFilterForm(FilterForm):
     """Every field is optional: an empty form lists every audit the reader may see."""
 
     q = forms.CharField(
@@ -159,22 +159,6 @@ class AuditFilterForm(GovukForm):
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             audits = audits.filter(audit_date__lt=date(year, month, 1))
         return audits
-
-    def chosen(self) -> list[tuple[str, str]]:
-        """(label, value) of each filter in use, for the "selected filters" summary."""
-        if not (self.is_bound and self.is_valid()):
-            return []
-        shown = []
-        for name, field in self.fields.items():
-            value = self.cleaned_data.get(name)
-            if value in (None, "", ANY):
-                continue
-            if isinstance(field, forms.ChoiceField) and not isinstance(
-                field, forms.ModelChoiceField
-            ):
-                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
-            shown.append((str(field.label), str(value)))
-        return shown
 
 
 def sort_key(requested: str | None) -> str:

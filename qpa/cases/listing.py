@@ -9,14 +9,14 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from qpa.cases.models import Case, CaseStatus
-from qpa.core.forms import GovukForm
+from qpa.core.filters import FilterForm
 from qpa.organisation.models import ServiceArea, Team
 
 CASES_PER_PAGE = 50
 ANY = ""
 
 
-class CaseFilterForm(GovukForm):
+class CaseFilterForm(FilterForm):
     """Every field is optional: an empty form lists every case the reader may see."""
 
     q = forms.CharField(
@@ -70,19 +70,3 @@ class CaseFilterForm(GovukForm):
         if data.get("status"):
             cases = cases.filter(status=data["status"])
         return cases
-
-    def chosen(self) -> list[tuple[str, str]]:
-        """(label, value) of each filter in use, for the "selected filters" summary."""
-        if not (self.is_bound and self.is_valid()):
-            return []
-        shown = []
-        for name, field in self.fields.items():
-            value = self.cleaned_data.get(name)
-            if value in (None, "", ANY):
-                continue
-            if isinstance(field, forms.ChoiceField) and not isinstance(
-                field, forms.ModelChoiceField
-            ):
-                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
-            shown.append((str(field.label), str(value)))
-        return shown
