@@ -18,6 +18,7 @@ import csv
 import io
 import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
@@ -162,6 +163,36 @@ class AnnexRow(NamedTuple):
     columns: Mapping[str, str] = MappingProxyType({})
 
 
+@dataclass(frozen=True, slots=True)
+class AnnexBlock:
+    """Consecutive non-blank data rows of one list (up to BLOCK_ROWS), a column at a
+    time: the same rows, values and errors as AnnexRow gives one by one."""
+
+    list_number: int
+    sheet: str
+    keys: tuple[str, ...]  # the rows' keys, in AnnexRow.values's order
+    # Key -> the block's cleaned cells, None when blank, absent or not cleanable.
+    columns: dict[str, list[object]]
+    row_numbers: list[int]  # each row's number as the user sees it
+    errors: dict[int, list[CellError]]  # a row's position in the block -> its errors
+    column_map: Mapping[str, str]  # key -> header as in the file
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def rows(self) -> Iterator[AnnexRow]:
+        columns = [self.columns[key] for key in self.keys]
+        for i, row in enumerate(zip(*columns, strict=True)):
+            yield AnnexRow(
+                self.list_number,
+                self.sheet,
+                self.row_numbers[i],
+                dict(zip(self.keys, row, strict=True)),
+                self.errors.get(i, []),
+                self.column_map,
+            )
+
+
 @dataclass(frozen=True)
 class SheetReport:
     name: str
@@ -278,6 +309,20 @@ class AnnexAReader:
         lists: Collection[int] | None = None,
     ) -> Iterator[AnnexRow]:
         """Every non-blank data row of every recognised list (or of ``lists`` only)."""
+        for block in self.blocks(on_progress=on_progress, lists=lists):
+            yield from block.rows()
+
+    def blocks(
+        self,
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+        lists: Collection[int] | None = None,
+    ) -> Iterator[AnnexBlock]:
+        """The rows of ``rows()`` in blocks of up to BLOCK_ROWS, a column at a time: for
+        an importer that works on columns rather than on one row's dict at a time.
+
+        While a sheet's rows are cleaned, the next sheet is loaded in a thread: calamine
+        lets go of Python's lock while it parses, so the two overlap on a second core."""
         if not any(s.match is not None for s in self._sheets):
             raise FileRefused(_no_list_message(self.path.name, self.sheets))
         chosen = [
@@ -286,24 +331,33 @@ class AnnexAReader:
             if s.match is not None and (lists is None or s.match.spec.number in lists)
         ]
         counter = ProgressCounter(on_progress, sum(s.report.row_estimate for s in chosen))
-        for sheet in chosen:
-            if not sheet.checked:
-                counter.total -= sheet.report.row_estimate
-                self._load(sheet)
-                counter.total += sheet.report.row_estimate
-                match = sheet.match
-                if match is None or (lists is not None and match.spec.number not in lists):
-                    sheet.worksheet = None
-                    continue
-            yield from self._sheet_rows(sheet, counter)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-load") as loader:
+            loads = {id(s): self._fetch(loader, s) for s in chosen if not s.checked}
+            try:
+                for sheet in chosen:
+                    if not sheet.checked:
+                        counter.total -= sheet.report.row_estimate
+                        self._load(sheet, loads.pop(id(sheet)))
+                        counter.total += sheet.report.row_estimate
+                        match = sheet.match
+                        if match is None or (lists is not None and match.spec.number not in lists):
+                            sheet.worksheet = None
+                            continue
+                    yield from self._sheet_blocks(sheet, counter)
+            finally:
+                for pending in loads.values():  # the workbook is not closed under a load
+                    pending.cancel() or pending.exception()
         counter.finish()
 
-    def _load(self, sheet: _Sheet) -> None:
-        """Loads a sheet recognised from peek.py's reading and recognises it again from
-        calamine's own cells, which are the ones read."""
+    def _fetch(self, loader: ThreadPoolExecutor, sheet: _Sheet) -> Future[Any]:
+        return loader.submit(self._workbook.get_sheet_by_name, sheet.report.name)
+
+    def _load(self, sheet: _Sheet, loading: Future[Any]) -> None:
+        """Takes a sheet recognised from peek.py's reading, once calamine has loaded it,
+        and recognises it again from calamine's own cells, which are the ones read."""
         title = sheet.report.name
         try:
-            worksheet = self._workbook.get_sheet_by_name(title)
+            worksheet = loading.result()
             head = _head_rows(worksheet)
         except Exception as error:  # calamine's own error types for a damaged sheet
             raise FileRefused(
@@ -314,7 +368,7 @@ class AnnexAReader:
         sheet.report, sheet.match = checked.report, checked.match
         sheet.worksheet, sheet.checked = checked.worksheet, True
 
-    def _sheet_rows(self, sheet: _Sheet, counter: ProgressCounter) -> Iterator[AnnexRow]:
+    def _sheet_blocks(self, sheet: _Sheet, counter: ProgressCounter) -> Iterator[AnnexBlock]:
         match = sheet.match
         header_row = sheet.report.header_row
         worksheet, sheet.worksheet = sheet.worksheet, None  # freed once read
@@ -330,7 +384,7 @@ class AnnexAReader:
         # The row's keys: the list's own columns in its published order (None for those
         # the sheet lacks), then the sheet's other columns.
         present = {c.key: c for c in columns}
-        keys = list(dict.fromkeys([*(c.key for c in match.spec.columns), *present]))
+        keys = tuple(dict.fromkeys([*(c.key for c in match.spec.columns), *present]))
         plan = [
             (present[key], column_cleaner(present[key].kind, epoch1904=self._epoch1904))
             if key in present
@@ -338,6 +392,7 @@ class AnnexAReader:
             for key in keys
         ]
         width = len(keys)
+        id_position = keys.index(id_key)
         source = itertools.islice(worksheet.iter_rows(), header_row, None)
         first = header_row + 1  # the row number of the block's first row
         while True:
@@ -351,7 +406,8 @@ class AnnexAReader:
             if not block:
                 break
             cells = list(itertools.zip_longest(*block))
-            blank = (None,) * len(block)
+            size = len(block)
+            blank: Sequence[object] = (None,) * size
             cleaned: list[Sequence[object]] = []
             failing: list[int] = []
             for j, step in enumerate(plan):
@@ -363,26 +419,47 @@ class AnnexAReader:
                 cleaned.append(values)
                 if failed:
                     failing.append(j)
-            for row_number, row in enumerate(zip(*cleaned, strict=True), start=first):
-                if row.count(None) == width:
-                    continue
-                values_by_key = dict(zip(keys, row, strict=True))
-                errors: list[CellError] = []
-                for j in failing:
-                    cell = row[j]
+            if any(None not in column for column in cleaned):  # no row is blank
+                kept = list(range(size))
+            else:
+                kept = [
+                    i
+                    for i, row in enumerate(zip(*cleaned, strict=True))
+                    if row.count(None) != width
+                ]
+            kept_cells: list[list[object]] = (
+                [[column[i] for i in kept] for column in cleaned]
+                if len(kept) < size
+                else [column if type(column) is list else list(column) for column in cleaned]
+            )
+            row_numbers = [first + i for i in kept]
+            errors: dict[int, list[CellError]] = {}
+            for j in failing:
+                column_values = kept_cells[j]
+                header = present[keys[j]].header
+                for i, cell in enumerate(column_values):
                     if type(cell) is Failure:
-                        key = keys[j]
-                        errors.append(
-                            CellError(name, row_number, present[key].header, cell.message, key)
+                        errors.setdefault(i, []).append(
+                            CellError(name, row_numbers[i], header, cell.message, keys[j])
                         )
-                        values_by_key[key] = None
-                if values_by_key[id_key] is None:
-                    errors.append(
-                        CellError(name, row_number, id_header, f"{id_header} is blank", id_key)
+                        column_values[i] = None
+            for i, cell in enumerate(kept_cells[id_position]):
+                if cell is None:
+                    errors.setdefault(i, []).append(
+                        CellError(name, row_numbers[i], id_header, f"{id_header} is blank", id_key)
                     )
-                yield AnnexRow(number, name, row_number, values_by_key, errors, column_map)
-                counter.step()
-            first += len(block)
+            if kept:
+                yield AnnexBlock(
+                    number,
+                    name,
+                    keys,
+                    dict(zip(keys, kept_cells, strict=True)),
+                    row_numbers,
+                    errors,
+                    column_map,
+                )
+                counter.advance(len(kept))
+            first += size
 
 
 def _head_rows(worksheet: Any) -> list[tuple[object, ...]]:
