@@ -26,8 +26,8 @@ $(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-run
 
-PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url \
-	--no-emit-find-links --strip-extras --custom-compile-command "make lock"
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--no-emit-index-url --no-emit-find-links --strip-extras
 
 # Renews the lock files after a change to pyproject.toml's dependencies.
 lock: | $(BIN)/python

@@ -10,10 +10,15 @@ for comparison. Prints medians, the ratios to the floor measured in the same run
 import's peak resident memory and the load average of the machine while it ran (other
 work beside it slows every figure); the last line is one JSON object with the figures.
 
+With ``--postgres URL`` (a server QPA may create databases on, such as
+postgres://postgres@127.0.0.1:5432/postgres) the import is also measured on PostgreSQL,
+each run in a fresh database made from a migrated template, and the figures carry
+``import_postgres_*`` beside SQLite's.
+
 Try a smaller file first (``--rows 10000 --repeat 1``): the full run takes a minute or
 two on two cores.
 
-    .venv/bin/python bench/import_annex_a.py [--rows 100000] [--repeat 3]
+    .venv/bin/python bench/import_annex_a.py [--rows 100000] [--repeat 3] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -33,21 +38,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _django(db: Path) -> None:
+def _django(db: Path | str) -> None:
+    """Django on a SQLite file, or on the PostgreSQL database a URL names."""
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ["QPA_SQLITE_PATH"] = str(db)
-    os.environ.pop("DATABASE_URL", None)
+    if str(db).startswith("postgres"):
+        os.environ["DATABASE_URL"] = str(db)
+    else:
+        os.environ["QPA_SQLITE_PATH"] = str(db)
+        os.environ.pop("DATABASE_URL", None)
     import django
 
     django.setup()
 
 
-def child_migrate(db: Path) -> None:
+def child_migrate(db: Path | str) -> dict[str, float]:
     _django(db)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return {}
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -58,7 +68,7 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-def child_import(db: Path, workbook: Path) -> dict[str, float]:
+def child_import(db: Path | str, workbook: Path) -> dict[str, float]:
     _django(db)
     from django.db import connection
 
@@ -126,6 +136,18 @@ def child_openpyxl(workbook: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - started, "cells": cells}
 
 
+def _postgres(url: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE and DROP DATABASE need that)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def _database_url(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 def _run_child(*args: str) -> dict[str, float]:
     # Our own script with our own arguments: each measurement in a fresh process.
     out = subprocess.run(
@@ -138,14 +160,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", help="a PostgreSQL server's URL, to measure there too")
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         paths = [Path(p) for p in rest]
         result = {
-            "migrate": lambda: (child_migrate(paths[0]), {})[1],
+            "migrate": lambda: child_migrate(paths[0]),
+            "migrate-postgres": lambda: child_migrate(rest[0]),
             "import": lambda: child_import(paths[0], paths[1]),
+            "import-postgres": lambda: child_import(rest[0], paths[1]),
             "floor": lambda: child_floor(paths[0]),
             "read": lambda: child_read(paths[0]),
             "records": lambda: child_records(paths[0], paths[1]),
@@ -169,7 +194,12 @@ def main() -> None:
         )
         template = work / "template.sqlite3"
         _run_child("migrate", str(template))
+        postgres_template = f"qpa_bench_template_{os.getpid()}"
+        if args.postgres:
+            _postgres(args.postgres, f"CREATE DATABASE {postgres_template}")
+            _run_child("migrate-postgres", _database_url(args.postgres, postgres_template))
         imports, floors, reads, records, openpyxls = [], [], [], [], []
+        postgres_imports = []
         loads = [os.getloadavg()[0]]
         for attempt in range(args.repeat):
             floors.append(_run_child("floor", str(workbook)))
@@ -179,20 +209,39 @@ def main() -> None:
             db = work / f"run{attempt}.sqlite3"
             copy_database(template, db)
             imports.append(_run_child("import", str(db), str(workbook)))
+            if args.postgres:
+                run = f"qpa_bench_run_{os.getpid()}"
+                _postgres(args.postgres, f"CREATE DATABASE {run} TEMPLATE {postgres_template}")
+                try:
+                    postgres_imports.append(
+                        _run_child(
+                            "import-postgres", _database_url(args.postgres, run), str(workbook)
+                        )
+                    )
+                finally:
+                    _postgres(args.postgres, f"DROP DATABASE {run}")
             loads.append(os.getloadavg()[0])
             print(
                 f"run {attempt + 1}: import {imports[-1]['seconds']:.2f} s, "
                 f"calamine read {floors[-1]['seconds']:.2f} s, "
                 f"reader alone {reads[-1]['seconds']:.2f} s, "
                 f"rows to children {records[-1]['seconds']:.2f} s, "
-                f"openpyxl read {openpyxls[-1]['seconds']:.2f} s",
+                f"openpyxl read {openpyxls[-1]['seconds']:.2f} s"
+                + (
+                    f", import on PostgreSQL {postgres_imports[-1]['seconds']:.2f} s"
+                    if postgres_imports
+                    else ""
+                ),
                 file=sys.stderr,
             )
+        if args.postgres:
+            _postgres(args.postgres, f"DROP DATABASE {postgres_template}")
     import_s = statistics.median(r["seconds"] for r in imports)
     floor_s = statistics.median(r["seconds"] for r in floors)
     openpyxl_s = statistics.median(r["seconds"] for r in openpyxls)
     read_s = statistics.median(r["seconds"] for r in reads)
     records_s = statistics.median(r["seconds"] for r in records)
+    postgres_s = statistics.median(r["seconds"] for r in postgres_imports or [{"seconds": 0}])
     figures = {
         "benchmark": "import_annex_a",
         "rows": args.rows,
@@ -210,6 +259,17 @@ def main() -> None:
         "ratio_import_to_floor": round(import_s / floor_s, 2),
         "peak_rss_mb_median": round(statistics.median(r["peak_mb"] for r in imports), 1),
         "goal": {"ratio_at_most": 2, "peak_rss_mb_at_most": 300},
+        **(
+            {
+                "import_postgres_seconds_median": round(postgres_s, 3),
+                "ratio_import_postgres_to_floor": round(postgres_s / floor_s, 2),
+                "peak_rss_mb_postgres_median": round(
+                    statistics.median(r["peak_mb"] for r in postgres_imports), 1
+                ),
+            }
+            if postgres_imports
+            else {}
+        ),
         "load_average_1min": [round(load, 1) for load in loads],
         "machine": (
             f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -219,6 +279,12 @@ def main() -> None:
         f"import {import_s:.2f} s | floor (calamine read) {floor_s:.2f} s | ratio "
         f"{figures['ratio_import_to_floor']} | reader alone {read_s:.2f} s (ratio "
         f"{figures['ratio_reader_to_floor']}) | peak RSS {figures['peak_rss_mb_median']} MB"
+        + (
+            f" | on PostgreSQL {postgres_s:.2f} s (ratio "
+            f"{figures['ratio_import_postgres_to_floor']})"
+            if postgres_imports
+            else ""
+        )
     )
     print(json.dumps(figures))
 

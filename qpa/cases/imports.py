@@ -8,11 +8,13 @@ An ImportRun records who imported which file (name and SHA-256) and what it did.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -25,11 +27,10 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.cases.models import ImportKind, ImportRun, ImportStatus
-from qpa.cases.population import ChildRecord, merge_annex_row, name_key, snapshot_apply
+from qpa.cases.population import ChildRecord, merge_annex_block, name_key, snapshot_apply
 from qpa.cases.tabular.errors import FileRefused, RowError
-from qpa.cases.tabular.files import open_workbook_safely
 from qpa.cases.tabular.progress import Progress
-from qpa.cases.tabular.readers import read_annex_a
+from qpa.cases.tabular.readers import AnnexAReader, AnnexBlock
 from qpa.core.spreadsheets import csv_text
 from qpa.organisation.models import ServiceArea, Team
 
@@ -154,29 +155,37 @@ class ReadResult:
     untouched: set[str]
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while an import builds its objects: a large Annex A
+    makes millions (cells, rows, one record per child), none in a reference cycle, and
+    the collector would walk all that are alive again and again as they grow: about a
+    fifth of the import's time (bench/import_annex_a.py). It runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def annex_a_records(path: Path, *, on_progress: Progress | None = None) -> ReadResult:
-    """Reads the workbook into one record per child, with every row's problems."""
+    """Reads the workbook into one record per child, with every row's problems.
+
+    The rows come in blocks, a column at a time, and are merged into the records a
+    column at a time (population.merge_annex_block)."""
     result = ReadResult(records={}, errors=[], rows=0, untouched=set())
     try:
-        open_workbook_safely(path)
-        for row in read_annex_a(path, on_progress=on_progress, lists=POPULATION_LISTS):
-            result.rows += 1
-            child_id = row.values.get("child_id")
-            if not child_id:
-                result.errors.append(
-                    RowError(row.sheet, row.row_number, "Child Unique ID", "The child ID is blank.")
-                )
-                continue
-            if row.errors:
-                result.errors.extend(
-                    RowError(c.sheet, c.row_number, c.column, c.message) for c in row.errors
-                )
-                result.untouched.add(str(child_id))
-                continue
-            record = result.records.get(str(child_id))
-            if record is None:
-                record = result.records[str(child_id)] = ChildRecord(child_id=str(child_id))
-            merge_annex_row(record, row.list_number, row.values)
+        with collector_paused(), AnnexAReader(path) as reader:  # checks the file first
+            for block in reader.blocks(on_progress=on_progress, lists=POPULATION_LISTS):
+                result.rows += len(block)
+                columns = block.columns
+                if block.errors:
+                    good = _rows_without_errors(block, result)
+                    columns = {key: [cells[i] for i in good] for key, cells in columns.items()}
+                if columns["child_id"]:
+                    merge_annex_block(result.records, block.list_number, block.keys, columns)
     except FileRefused as error:
         raise ImportFileError(str(error)) from error
     if result.rows == 0:
@@ -185,6 +194,27 @@ def annex_a_records(path: Path, *, on_progress: Progress | None = None) -> ReadR
             "check it is the Annex A return."
         )
     return result
+
+
+def _rows_without_errors(block: AnnexBlock, result: ReadResult) -> list[int]:
+    """Reports the block's rows that have a problem, in order, and keeps their children
+    as they are; gives the positions of the rows that can be used."""
+    good = []
+    for i, child_id in enumerate(block.columns["child_id"]):
+        if not child_id:
+            result.errors.append(
+                RowError(
+                    block.sheet, block.row_numbers[i], "Child Unique ID", "The child ID is blank."
+                )
+            )
+        elif i in block.errors:
+            result.errors.extend(
+                RowError(c.sheet, c.row_number, c.column, c.message) for c in block.errors[i]
+            )
+            result.untouched.add(str(child_id))
+        else:
+            good.append(i)
+    return good
 
 
 def annex_a_import(
@@ -201,13 +231,14 @@ def annex_a_import(
         if team_errors:
             outcome.errors = team_errors
             return outcome
-    read = annex_a_records(path, on_progress=on_progress)
-    outcome.errors, outcome.rows = read.errors, read.rows
-    if read.errors and not valid_rows_only:
-        return outcome
-    result = snapshot_apply(
-        acting_user=acting_user, records=read.records.values(), untouched=read.untouched
-    )
+    with collector_paused():
+        read = annex_a_records(path, on_progress=on_progress)
+        outcome.errors, outcome.rows = read.errors, read.rows
+        if read.errors and not valid_rows_only:
+            return outcome
+        result = snapshot_apply(
+            acting_user=acting_user, records=read.records.values(), untouched=read.untouched
+        )
     outcome.summary = result.as_summary()
     outcome.summary["rows"] = read.rows
     outcome.summary["children"] = len(read.records)
