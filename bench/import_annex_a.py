@@ -3,10 +3,10 @@
 Generates the workbook, then measures, each in a fresh process and a fresh SQLite
 database, the whole import (`annex_a_import`: read, clean, validate, write the cases)
 and the floor: merely reading every cell of the same file with the fastest reader
-available (python-calamine, Rust). Also times the reader alone (`read_annex_a` over the
-four lists an import reads: recognise, load, clean every cell), the import less its
-writes (`annex_a_records`: the reader, then one record per child), and openpyxl's read
-for comparison. Prints medians, the ratios to the floor measured in the same run, the
+available (python-calamine, Rust). Also times the reader alone (`AnnexAReader.blocks`
+over the four lists an import reads: recognise, load, clean every cell), the import less
+its writes (`annex_a_records`: the reader, then one record per child), and openpyxl's
+read for comparison. Prints medians, the ratios to the floor measured in the same run, the
 import's peak resident memory and the load average of the machine while it ran (other
 work beside it slows every figure); the last line is one JSON object with the figures.
 
@@ -89,12 +89,15 @@ def child_import(db: Path | str, workbook: Path) -> dict[str, float]:
 
 
 def child_read(workbook: Path) -> dict[str, float]:
+    """The reader as the import uses it: every cell of the four lists cleaned, in blocks
+    of rows a column at a time."""
     sys.path.insert(0, str(ROOT))
-    from qpa.cases.tabular.readers import read_annex_a
+    from qpa.cases.tabular.readers import AnnexAReader
 
     population_lists = {6, 7, 8, 9}  # qpa.cases.imports.POPULATION_LISTS, without Django
     started = time.perf_counter()
-    rows = sum(1 for _ in read_annex_a(workbook, lists=population_lists))
+    with AnnexAReader(workbook) as reader:
+        rows = sum(len(block) for block in reader.blocks(lists=population_lists))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "rows": rows, "peak_mb": peak_mb}

@@ -103,7 +103,8 @@ def _first(current: Any, new: Any) -> Any:
 
 
 def merge_annex_row(record: ChildRecord, list_number: int, values: dict[str, object]) -> None:
-    """Adds one Annex A row to the child's record."""
+    """Adds one Annex A row to the child's record: the rules, a row at a time. The import
+    uses merge_annex_block, which tests/test_population.py holds to this."""
     record.gender = _first(record.gender, _text(values.get("gender")))
     record.ethnicity = _first(record.ethnicity, _text(values.get("ethnicity")))
     record.date_of_birth = _first(record.date_of_birth, values.get("date_of_birth"))

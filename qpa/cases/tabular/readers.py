@@ -5,8 +5,9 @@ csv module: no models, no database.
   headers from its first non-blank row; for the case-list and past-audit imports.
 - ``AnnexAReader`` / ``read_annex_a``: the lists of an Ofsted ILACS Annex A workbook,
   each recognised by its headers (headers.py) whatever its sheet is called, as a stream
-  of rows with every cell cleaned (cleaning.py) a column at a time. Only the sheets read
-  are loaded (peek.py recognises the others from their first rows).
+  of rows, or of blocks of rows a column at a time (``AnnexBlock``), with every cell
+  cleaned (cleaning.py) a column at a time. Only the sheets read are loaded (peek.py
+  recognises the others from their first rows), in a thread ahead of the cleaning.
 
 Every file is checked before it is opened (files.py); anything wrong with it is a
 FileRefused with a message for the person who uploaded it.
