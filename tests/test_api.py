@@ -35,14 +35,24 @@ from qpa.api.api import api
 from qpa.api.models import ApiToken, TokenScope
 from qpa.api.services import api_token_create, api_token_revoke
 from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
-from qpa.audits.models import Audit, AuditChange, AuditStatus, ChangeKind, DomainRating
+from qpa.audits.models import (
+    Audit,
+    AuditChange,
+    AuditStatus,
+    ChangeKind,
+    DomainRating,
+    VoiceAnswer,
+)
 from qpa.cases.models import Case
 from qpa.core.models import Event
 from qpa.cycles.models import Allocation
 from qpa.organisation.models import Team
+from qpa.tools import services as tool_services
+from qpa.tools.models import AuditTool
 from tests.support.api import as_user, client_for, token_for
 from tests.support.audits import completed, cp_case, started, submit
 from tests.support.factories import (
+    CP_CORE,
     CaseFactory,
     TeamFactory,
     allocate,
@@ -238,6 +248,7 @@ def _object_requests(scene: Scene) -> list[tuple[str, str, dict[str, Any]]]:
         ("put", f"{API}/audits/{draft.public_id}/domains/1", {"version": draft.version}),
         ("put", f"{API}/audits/{draft.public_id}/overall", {"version": draft.version}),
         ("put", f"{API}/audits/{draft.public_id}/safety", {"version": draft.version}),
+        ("put", f"{API}/audits/{draft.public_id}/voice", {"version": draft.version, "answers": []}),
         (
             "post",
             f"{API}/audits/{draft.public_id}/submit",
@@ -338,6 +349,59 @@ def test_ratings_must_be_of_the_tools_scale(scene: Scene) -> None:
     response = cal.put(path, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "overall_rating"
+
+
+def test_questions_about_the_childs_voice_are_answered_and_submitted(world: World) -> None:
+    tool = AuditTool.objects.get(slug=CP_CORE)
+    tool_services.tool_questions_suggest(acting_user=None, tool=tool)
+    audit = completed(started(world))  # every domain and the overall judgement
+    cal = as_user(world.cal)
+    path = f"{API}/audits/{audit.public_id}"
+    questions = cal.get(path).json()["questions"]
+    assert [q["position"] for q in questions] == [1, 2, 3, 4]
+    assert questions[0]["text"] == "Was the child seen, and seen alone where appropriate?"
+    assert questions[0]["text_asked"] == "not_yes" and questions[0]["answer"] == ""
+    assert questions[0]["text_label"] == "What is missing"
+    submit_body = {"version": audit.version, "token": str(uuid.uuid4())}
+    refused = cal.post(f"{path}/submit", submit_body, content_type="application/json")
+    assert refused.status_code == 400  # the questions are not answered yet
+
+    answers = [
+        {"position": q["position"], "answer": "yes", "text": "Seen alone at school."}
+        for q in questions
+    ]
+    body = {"version": audit.version, "answers": answers}
+    saved = cal.put(f"{path}/voice", body, content_type="application/json")
+    assert saved.status_code == 200, saved.json()
+    assert [q["answer"] for q in saved.json()["questions"]] == ["yes"] * 4
+    assert saved.json()["questions"][0]["answer_text"] == "Seen alone at school."
+    version = saved.json()["version"]
+    done = cal.post(
+        f"{path}/submit",
+        {"version": version, "token": str(uuid.uuid4())},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == AuditStatus.SUBMITTED
+
+
+def test_a_voice_answer_must_be_one_of_the_answers_to_a_question_of_the_tool(
+    world: World,
+) -> None:
+    tool = AuditTool.objects.get(slug=CP_CORE)
+    tool_services.tool_questions_suggest(acting_user=None, tool=tool)
+    audit = started(world)
+    cal = as_user(world.cal)
+    path = f"{API}/audits/{audit.public_id}/voice"
+    for answers in (
+        [{"position": 1, "answer": "maybe"}],
+        [{"position": 9, "answer": "yes"}],
+        [{"position": 1, "answer": "yes"}, {"position": 1, "answer": "no"}],
+    ):
+        body = {"version": audit.version, "answers": answers}
+        response = cal.put(path, body, content_type="application/json")
+        assert response.status_code == 400, answers
+        assert response["Content-Type"] == "application/problem+json"
+    assert not VoiceAnswer.objects.filter(audit=audit).exists()
 
 
 def test_submitting_twice_with_the_same_token_submits_once(scene: Scene) -> None:

@@ -45,6 +45,7 @@ from qpa.api.schemas import (
     SafetyIn,
     SubmitIn,
     Text,
+    VoiceIn,
 )
 from qpa.assurance.models import Moderation, ReAudit
 from qpa.assurance.selectors import moderations_visible_to, reaudits_visible_to
@@ -243,6 +244,8 @@ def _audits_in_full(request: HttpRequest) -> QuerySet[Audit]:
     return _audits(request).prefetch_related(
         "tool_version__domains",
         Prefetch("domain_ratings", queryset=DomainRating.objects.select_related("rating")),
+        "tool_version__questions",
+        "voice_answers",
     )
 
 
@@ -376,6 +379,26 @@ def audit_safety_save(request: HttpRequest, audit_id: UUID, payload: SafetyIn) -
         version=payload.version,
         child_safe=payload.child_safe,
         child_safe_reason=payload.child_safe_reason,
+    )
+    return _audit_out(request, saved.public_id)
+
+
+@audits.put(
+    "/{audit_id}/voice",
+    auth=write_auth,
+    response={200: AuditOut, **WRITE_ERRORS},
+    summary="Answer questions about the child's voice and the family's view on a draft",
+)
+def audit_voice_save(request: HttpRequest, audit_id: UUID, payload: VoiceIn) -> AuditOut:
+    audit = _one(_audits(request), audit_id)
+    positions = [answer.position for answer in payload.answers]
+    if len(set(positions)) != len(positions):
+        raise ValidationError({"answers": "Answer each question once."})
+    saved = audit_services.audit_save_voice(
+        acting_user=_user(request),
+        audit=audit,
+        version=payload.version,
+        answers={answer.position: (answer.answer, answer.text) for answer in payload.answers},
     )
     return _audit_out(request, saved.public_id)
 

@@ -18,11 +18,11 @@ from pydantic import AfterValidator, ConfigDict
 from qpa.actions.models import Action
 from qpa.assurance.models import Moderation, ReAudit
 from qpa.assurance.services import ComparisonRow, reaudit_comparison
-from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.audits.models import Audit, AuditStatus, DomainRating, VoiceAnswer
 from qpa.audits.services import MAX_TEXT
 from qpa.cases.models import Case
 from qpa.cycles.models import Allocation, Cycle
-from qpa.tools.models import Domain
+from qpa.tools.models import Domain, VoiceQuestion
 
 Captured = Literal["", "yes", "partly", "no"]
 # Version numbers (and the next one) and pages fit the database's integer columns.
@@ -234,6 +234,66 @@ class DomainOut(Schema):
         return row.answer.improvements if row.answer else ""
 
 
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """A question of the tool version about the child's voice or the family's view, and
+    the audit's answer to it if there is one."""
+
+    question: VoiceQuestion
+    answer: VoiceAnswer | None
+
+
+class QuestionOut(Schema):
+    position: int = Field(description="The question's place in the tool version, from 1.")
+    about: Literal["child", "family"]
+    text: str
+    hint: str
+    allows_not_applicable: bool
+    text_asked: Literal["never", "yes", "not_yes", "always"] = Field(
+        description="When the short text must be written: never, when the answer is yes, "
+        "when it is no or not recorded, or always."
+    )
+    text_label: str
+    answer: Literal["", "yes", "no", "not_recorded", "not_applicable"]
+    answer_text: str
+
+    @staticmethod
+    def resolve_position(row: QuestionAnswer) -> int:
+        return row.question.order
+
+    @staticmethod
+    def resolve_about(row: QuestionAnswer) -> str:
+        return row.question.about
+
+    @staticmethod
+    def resolve_text(row: QuestionAnswer) -> str:
+        return row.question.text
+
+    @staticmethod
+    def resolve_hint(row: QuestionAnswer) -> str:
+        return row.question.hint
+
+    @staticmethod
+    def resolve_allows_not_applicable(row: QuestionAnswer) -> bool:
+        return row.question.allows_not_applicable
+
+    @staticmethod
+    def resolve_text_asked(row: QuestionAnswer) -> str:
+        return row.question.text_asked
+
+    @staticmethod
+    def resolve_text_label(row: QuestionAnswer) -> str:
+        return row.question.text_label
+
+    @staticmethod
+    def resolve_answer(row: QuestionAnswer) -> str:
+        return row.answer.answer if row.answer else ""
+
+    @staticmethod
+    def resolve_answer_text(row: QuestionAnswer) -> str:
+        return row.answer.text if row.answer else ""
+
+
 class AuditOut(AuditSummary):
     overall_rationale: str
     child_experience_captured: str
@@ -244,6 +304,10 @@ class AuditOut(AuditSummary):
     child_safe: str
     child_safe_reason: str
     domains: list[DomainOut]
+    questions: list[QuestionOut] = Field(
+        description="The tool version's questions about the child's voice and the family's "
+        "view, with the audit's answers (often none)."
+    )
 
     @staticmethod
     def resolve_domains(audit: Audit) -> list[DomainAnswer]:
@@ -252,6 +316,15 @@ class AuditOut(AuditSummary):
         return [
             DomainAnswer(position, domain, answers.get(domain.pk))
             for position, domain in enumerate(audit.tool_version.domains.all(), start=1)
+        ]
+
+    @staticmethod
+    def resolve_questions(audit: Audit) -> list[QuestionAnswer]:
+        # `.all()`, so that the prefetched questions and answers serve.
+        answers = {answer.question_id: answer for answer in audit.voice_answers.all()}
+        return [
+            QuestionAnswer(question, answers.get(question.pk))
+            for question in audit.tool_version.questions.all()
         ]
 
 
@@ -303,6 +376,21 @@ class SafetyIn(Schema):
         "", description='Is the child safe now? "no" and "not_sure" alert the managers at once.'
     )
     child_safe_reason: Text = Field("", max_length=MAX_TEXT)
+
+
+class VoiceAnswerIn(Schema):
+    position: int = Field(ge=1, le=MAX_INT, description="The question's position (`questions`).")
+    answer: Literal["", "yes", "no", "not_recorded", "not_applicable"] = ""
+    text: Text = Field("", max_length=MAX_TEXT, description="The short text the answer asks for.")
+
+
+class VoiceIn(Schema):
+    version: int = Field(
+        ge=1, le=MAX_INT, description="The audit's version this save started from."
+    )
+    answers: list[VoiceAnswerIn] = Field(
+        max_length=50, description="Answers to some or all of the questions, each once."
+    )
 
 
 class SubmitIn(Schema):
