@@ -246,6 +246,14 @@ def test_a_critical_domain_needs_immediate_manager_action_and_says_which(world: 
     )
 
 
+def test_only_those_alerted_are_asked_to_acknowledge_a_critical_audit(world: World) -> None:
+    audit = submit(completed(started(world), overall="Adequate", domains={3: "Critical"}))
+    page = signed_in(world.cal).get(f"/audits/{audit.public_id}/").content.decode()
+    assert "Child protection conference is rated Critical." in page
+    assert "Acknowledge it today." not in page  # the auditor has nothing to acknowledge
+    assert "Its team manager and Head of Service are asked to acknowledge it today." in page
+
+
 def test_an_inadequate_overall_judgement_needs_immediate_manager_action(world: World) -> None:
     audit = submit(completed(started(world), overall="Inadequate"))
     page = detail(world, audit)
