@@ -293,6 +293,25 @@ def _complete_and_submit(browser: Browser, audit: str, version: int, spec: dict[
             "then": "continue",
         },
     )
+    _answer_form(
+        browser,
+        "save_safety",
+        f"/audits/{audit}/safety/",
+        {
+            "child_safe": "yes",
+            "child_safe_reason": "Seen this week; the plan is followed.",
+            "then": "continue",
+        },
+    )
+    tasks = browser.request("page_tasks", "GET", f"/audits/{audit}/tasks/")
+    if tasks is not None and f"/audits/{audit}/voice/" in tasks.text:
+        voice = browser.request("page_voice", "GET", f"/audits/{audit}/voice/")
+        if voice is not None:
+            answers: dict[str, Any] = {"then": "continue"}
+            for position in re.findall(r'name="answer_(\d+)"', voice.text):
+                answers[f"answer_{position}"] = "yes"
+                answers[f"text_{position}"] = "Recorded on the file."
+            _answer_form(browser, "save_voice", f"/audits/{audit}/voice/", answers, voice)
     page = browser.request("page_check", "GET", f"/audits/{audit}/check/")
     if page is not None:
         found = re.search(r'name="version" value="(\d+)"', page.text)
@@ -305,6 +324,17 @@ def _complete_and_submit(browser: Browser, audit: str, version: int, spec: dict[
             )
     del response
     return version
+
+
+def _answer_form(
+    browser: Browser, kind: str, path: str, data: dict[str, Any], page: Any = None
+) -> None:
+    """Posts a task's form with the audit's version read from its page (asked for
+    unless given), as a person's browser does."""
+    page = page if page is not None else browser.request(f"page_{kind}", "GET", path)
+    found = re.search(r'name="version" value="(\d+)"', page.text) if page is not None else None
+    if found:
+        browser.post(kind, path, {**data, "version": found.group(1)})
 
 
 def floor(base: str, seconds: float, clients: int, recorder: Recorder) -> None:
