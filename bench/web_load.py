@@ -399,6 +399,9 @@ def summarise(
             "p95_ms": round(_pct([s.seconds for s in items], 0.95), 1),
             "errors": sum(1 for s in items if s.status == 0 or s.status >= 500),
             "conflicts_409": sum(1 for s in items if s.status == 409),
+            # Refused by the application (a form with an error): 0 when the script
+            # answers everything the audit asks.
+            "refused_4xx": sum(1 for s in items if 400 <= s.status < 500 and s.status != 409),
         }
         for kind, items in sorted(by_kind.items())
     }
@@ -608,7 +611,8 @@ def main() -> None:
         for kind, figures in result["by_kind"].items():
             print(
                 f"  {kind:<14} n={figures['requests']:<6} p50 {figures['p50_ms']:>7} ms  "
-                f"p95 {figures['p95_ms']:>7} ms  errors {figures['errors']}"
+                f"p95 {figures['p95_ms']:>7} ms  errors {figures['errors']}  "
+                f"refused {figures['refused_4xx']}"
             )
     summary = {
         "benchmark": "web_load",
