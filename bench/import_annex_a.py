@@ -5,8 +5,10 @@ database, the whole import (`annex_a_import`: read, clean, validate, write the c
 and the floor: merely reading every cell of the same file with the fastest reader
 available (python-calamine, Rust). Also times the reader alone (`AnnexAReader.blocks`
 over the four lists an import reads: recognise, load, clean every cell), the import less
-its writes (`annex_a_records`: the reader, then one record per child), and openpyxl's
-read for comparison. Prints medians, the ratios to the floor measured in the same run, the
+its writes (`annex_a_records`: the reader, then one record per child), the same file
+imported again into the database the first import filled (next month's file is mostly
+the same children: every case compared, none changed), and openpyxl's read for
+comparison. Prints medians, the ratios to the floor measured in the same run, the
 import's peak resident memory and the load average of the machine while it ran (other
 work beside it slows every figure); the last line is one JSON object with the figures.
 
@@ -202,7 +204,7 @@ def main() -> None:
             _postgres(args.postgres, f"CREATE DATABASE {postgres_template}")
             _run_child("migrate-postgres", _database_url(args.postgres, postgres_template))
         imports, floors, reads, records, openpyxls = [], [], [], [], []
-        postgres_imports = []
+        postgres_imports, reimports = [], []
         loads = [os.getloadavg()[0]]
         for attempt in range(args.repeat):
             floors.append(_run_child("floor", str(workbook)))
@@ -212,6 +214,8 @@ def main() -> None:
             db = work / f"run{attempt}.sqlite3"
             copy_database(template, db)
             imports.append(_run_child("import", str(db), str(workbook)))
+            # The same file again, as next month's file mostly is: every case unchanged.
+            reimports.append(_run_child("import", str(db), str(workbook)))
             if args.postgres:
                 run = f"qpa_bench_run_{os.getpid()}"
                 _postgres(args.postgres, f"CREATE DATABASE {run} TEMPLATE {postgres_template}")
@@ -226,6 +230,7 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
             print(
                 f"run {attempt + 1}: import {imports[-1]['seconds']:.2f} s, "
+                f"again, unchanged {reimports[-1]['seconds']:.2f} s, "
                 f"calamine read {floors[-1]['seconds']:.2f} s, "
                 f"reader alone {reads[-1]['seconds']:.2f} s, "
                 f"rows to children {records[-1]['seconds']:.2f} s, "
@@ -244,6 +249,7 @@ def main() -> None:
     openpyxl_s = statistics.median(r["seconds"] for r in openpyxls)
     read_s = statistics.median(r["seconds"] for r in reads)
     records_s = statistics.median(r["seconds"] for r in records)
+    reimport_s = statistics.median(r["seconds"] for r in reimports)
     postgres_s = statistics.median(r["seconds"] for r in postgres_imports or [{"seconds": 0}])
     figures = {
         "benchmark": "import_annex_a",
@@ -260,6 +266,8 @@ def main() -> None:
         "ratio_records_to_floor": round(records_s / floor_s, 2),
         "openpyxl_read_seconds_median": round(openpyxl_s, 3),
         "ratio_import_to_floor": round(import_s / floor_s, 2),
+        "reimport_unchanged_seconds_median": round(reimport_s, 3),
+        "ratio_reimport_to_floor": round(reimport_s / floor_s, 2),
         "peak_rss_mb_median": round(statistics.median(r["peak_mb"] for r in imports), 1),
         "goal": {"ratio_at_most": 2, "peak_rss_mb_at_most": 300},
         **(
