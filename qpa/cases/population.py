@@ -413,11 +413,14 @@ def snapshot_apply(
         # In the order of the child ID index (and of Case.Meta.ordering): each goes at the
         # index's end rather than in its middle, about a fifth quicker on SQLite.
         new.sort(key=operator.attrgetter("child_id"))
-        with _case_writer() as write:
-            for start in range(0, len(new), WRITE_ROWS):
-                chunk = new[start : start + WRITE_ROWS]
-                columns = _new_cases(chunk, resolver, result, acting_user=acting_user, today=today)
-                write(_case_rows(columns, count=len(chunk), now=now))
+        if new:
+            with _case_writer() as write:
+                for start in range(0, len(new), WRITE_ROWS):
+                    chunk = new[start : start + WRITE_ROWS]
+                    columns = _new_cases(
+                        chunk, resolver, result, acting_user=acting_user, today=today
+                    )
+                    write(_case_rows(columns, count=len(chunk), now=now))
         to_update = Case.objects.in_bulk(list(changes))
         for pk, fields in changes.items():
             case = to_update[pk]
