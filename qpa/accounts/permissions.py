@@ -46,6 +46,11 @@ class Permission(enum.Enum):
         "Be given cases to audit, re-audit or moderate.",
         frozenset({Role.AUDITOR, Role.HEAD_OF_SERVICE}),
     )
+    MANAGE_A_TEAM = (
+        "Be named a team's manager: told of its audits' findings, alerted on the inadequate "
+        "and critical ones, and never its independent auditor.",
+        frozenset({Role.AUDITOR, Role.HEAD_OF_SERVICE}),
+    )
     READ_REPORTS = (
         "Read the monthly report and its exports.",
         frozenset({Role.ADMINISTRATOR, Role.PERFORMANCE} | _LEADERS),

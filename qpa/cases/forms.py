@@ -5,6 +5,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from qpa.accounts.models import User
+from qpa.accounts.people_forms import PersonChoiceField
+from qpa.cases import services
 from qpa.cases.case_lists import CASE_LIST_FIELDS
 from qpa.cases.imports import MAX_UPLOAD_BYTES
 from qpa.cases.models import CaseListMapping, PopulationRule
@@ -147,9 +150,23 @@ class TeamForm(GovukForm):
 
 
 class TeamAreaForm(GovukForm):
+    """A team's service area and its manager."""
+
     service_area = forms.ModelChoiceField(
         label="Service area", queryset=ServiceArea.objects.filter(is_active=True), empty_label=None
     )
+    manager = PersonChoiceField(
+        label="Team manager",
+        help_text="Told of the team's audits, alerted on the inadequate and critical ones, "
+        "and never given the team's cases to audit. An auditor or a Head of Service.",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="No manager recorded",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = services.team_managers()  # type: ignore[attr-defined]
 
 
 class PopulationRulesForm(GovukForm):

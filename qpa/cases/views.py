@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from qpa.accounts.models import User
-from qpa.accounts.permissions import Permission, acting_user, permission_required
+from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.cases import imports, services
 from qpa.cases.case_lists import (
     case_list_upload_create,
@@ -213,11 +213,19 @@ def import_errors_csv(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @importers_only
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = Team.objects.select_related("service_area").annotate(
+    teams = Team.objects.select_related("service_area", "manager").annotate(
         open_cases=Count("cases", filter=Q(cases__status=CaseStatus.OPEN))
     )
     rules = PopulationRule.objects.select_related("service_area")
-    return render(request, "cases/team_list.html", {"teams": teams, "rules": rules})
+    return render(
+        request,
+        "cases/team_list.html",
+        {
+            "teams": teams,
+            "rules": rules,
+            "may_open_people": user_can(_acting(request), Permission.ADMINISTER),
+        },
+    )
 
 
 @importers_only
@@ -251,21 +259,36 @@ def _safe_next(request: HttpRequest) -> bool:
 
 @importers_only
 def team_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    team = get_object_or_404(Team, public_id=public_id)
-    form = TeamAreaForm(request.POST or None, initial={"service_area": team.service_area_id})
+    team = get_object_or_404(Team.objects.select_related("manager"), public_id=public_id)
+    form = TeamAreaForm(
+        request.POST or None,
+        initial={"service_area": team.service_area_id, "manager": team.manager_id},
+    )
     if request.method == "POST" and form.is_valid():
-        imports.team_set_area(
-            acting_user=_acting(request),
-            name=team.name,
-            service_area=form.cleaned_data["service_area"],
-            team=team,
-        )
-        messages.success(request, f"{team.name} is now in {form.cleaned_data['service_area']}.")
-        return redirect("cases:team-list")
+        manager = form.cleaned_data["manager"]
+        try:
+            services.team_change(
+                acting_user=_acting(request),
+                team=team,
+                service_area=form.cleaned_data["service_area"],
+                manager=manager,
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            managed = (
+                f"managed by {manager.get_full_name() or manager.username}"
+                if manager
+                else ("with no manager recorded")
+            )
+            messages.success(
+                request, f"{team.name} is in {form.cleaned_data['service_area']}, {managed}."
+            )
+            return redirect("cases:team-list")
     return render(
         request,
         "cases/team_form.html",
-        {"form": form, "title": f"Change the service area of {team.name}"},
+        {"form": form, "title": f"Change {team.name}"},
     )
 
 
