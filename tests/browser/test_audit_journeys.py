@@ -5,6 +5,8 @@ on every state."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from qpa.actions.models import Action, ActionStatus
+from qpa.audits import services
 from qpa.audits.models import Audit, AuditStatus, DomainRating
 from tests.support.audits import completed, cp_case, started, submit
 from tests.support.browser import assert_accessible, sign_in
@@ -161,6 +164,46 @@ def test_text_survives_closing_the_page_mid_sentence(page: Page, live_server: An
     expect(reopened.get_by_role("alert")).to_contain_text("There is a problem")
     expect(reopened).to_have_title(re.compile(r"^Error: "))
     assert_accessible(reopened)
+
+
+def test_words_typed_while_a_save_is_on_its_way_survive_closing_the_page(
+    page: Page, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race autosave.js's last save on pagehide is written for: the page is closed
+    after a save has reached the server but before its answer is back. Here the server
+    holds that answer back for two seconds, every time."""
+    world = build_world(per_team=1)
+    audit = started(world)
+    url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
+    saved_first = threading.Event()
+    save = services.audit_save_domain
+
+    def slow_answer(**kwargs: Any) -> Audit:
+        saved = save(**kwargs)  # committed: the server holds version + 1 from here
+        if not saved_first.is_set():
+            saved_first.set()
+            time.sleep(2)  # the answer that tells the page so is late
+        return saved
+
+    monkeypatch.setattr(services, "audit_save_domain", slow_answer)
+    sign_in(page, live_server.url, "cal", PASSWORD)
+    page.goto(url)
+    page.get_by_label("Evidence and findings").click()
+    page.keyboard.type("Seen alone on 3 March")
+    assert saved_first.wait(10)  # the pause after typing sent the first save
+    page.keyboard.type(", and again on 10 March.")
+    page.close(run_before_unload=True)
+
+    deadline = time.monotonic() + 10
+    evidence = ""
+    while time.monotonic() < deadline:
+        answer = DomainRating.objects.filter(audit=audit).first()
+        evidence = answer.evidence if answer else ""
+        if evidence.endswith("10 March."):
+            break
+        time.sleep(0.1)
+    assert evidence == "Seen alone on 3 March, and again on 10 March."
+    assert Audit.objects.get(pk=audit.pk).version == audit.version + 2
 
 
 def test_two_browsers_saving_the_same_audit_see_the_conflict(
