@@ -5,6 +5,8 @@ cases _insert_cases writes against the ORM's own bulk_create."""
 
 from __future__ import annotations
 
+import gc
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -16,10 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.annex_a_workbook import write_annex_a
-from qpa.cases.imports import POPULATION_LISTS, ReadResult, annex_a_records
+from qpa.cases.imports import POPULATION_LISTS, ReadResult, annex_a_records, collector_paused
 from qpa.cases.models import Case
 from qpa.cases.population import (
     ChildRecord,
+    _json_text,
     merge_annex_block,
     merge_annex_row,
     snapshot_apply,
@@ -210,3 +213,16 @@ def test_a_second_import_of_the_same_file_changes_nothing(tmp_path: Path) -> Non
     assert sum(again.unchanged.values()) == sum(first.created.values()) > 200
     assert not again.updated and not again.created
     assert list(_every_case()) == before
+
+
+def test_json_orjson_will_not_write_is_written_by_the_json_module() -> None:
+    value = {"list_6": {"count": 2**70, "name": "Zoë", "when": "2026-12-01"}}
+    assert json.loads(_json_text(value)) == value
+
+
+def test_the_cycle_collector_runs_again_after_an_import_even_one_that_fails() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the file could not be read")
+    assert gc.isenabled()
