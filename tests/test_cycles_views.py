@@ -104,6 +104,30 @@ def test_a_themed_cycle_asks_for_its_population(world: World) -> None:
     }
 
 
+def test_the_month_is_asked_in_month_and_year_boxes(world: World) -> None:
+    client = signed_in(world.lead)
+    client.get("/cycles/new/")
+    _answer(client, "kind", {"kind": "monthly"})
+    page = client.get("/cycles/new/month/").content.decode()
+    assert 'name="month-month"' in page and 'name="month-year"' in page
+    for boxes, message in (
+        ({"month-month": "12", "month-year": ""}, "The month of the cycle must include a year."),
+        (
+            {"month-month": "13", "month-year": "2026"},
+            "The month of the cycle must be a real month.",
+        ),
+        ({"month-month": "12", "month-year": "26"}, "The year must include 4 numbers."),
+        ({"month-month": "", "month-year": ""}, "Enter the month of the cycle."),
+    ):
+        answered = client.post("/cycles/new/month/", boxes).content.decode()
+        assert message in answered, boxes
+    assert _answer(client, "month", {"month-month": "Dec", "month-year": "2026"}) == (
+        "/cycles/new/tool/"
+    )
+    again = client.get("/cycles/new/month/?change=1").content.decode()
+    assert 'name="month-month" value="12"' in again and 'value="2026"' in again
+
+
 def test_question_pages_answer_bad_input_with_a_message_and_keep_nothing(world: World) -> None:
     client = signed_in(world.lead)
     client.get("/cycles/new/")

@@ -28,6 +28,7 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
 
 
 DATE_PARTS = ("day", "month", "year")
+MONTH_PARTS = ("month", "year")
 MONTH_NAMES = [
     "january",
     "february",
@@ -50,6 +51,7 @@ class GovukDateInput(forms.MultiWidget):
     still carry the whole date as one value (`?date_from=2026-11-01`)."""
 
     template_name = "core/forms/date_input.html"
+    parts: tuple[str, ...] = DATE_PARTS
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         widths = {"day": 2, "month": 2, "year": 4}
@@ -62,11 +64,11 @@ class GovukDateInput(forms.MultiWidget):
                         "inputmode": "numeric",
                     }
                 )
-                for part in DATE_PARTS
+                for part in self.parts
             ],
             attrs,
         )
-        self.widgets_names = [f"-{part}" for part in DATE_PARTS]
+        self.widgets_names = [f"-{part}" for part in self.parts]
         # The parts a person must correct: only these boxes are shown in error.
         self.error_parts: set[str] = set()
 
@@ -81,7 +83,7 @@ class GovukDateInput(forms.MultiWidget):
         return [None, None, None]
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        parts = [data.get(f"{name}-{part}") for part in DATE_PARTS]
+        parts = [data.get(f"{name}-{part}") for part in self.parts]
         if all(part is None for part in parts) and data.get(name):
             return data.get(name)
         return parts
@@ -90,21 +92,113 @@ class GovukDateInput(forms.MultiWidget):
         return name not in data and super().value_omitted_from_data(data, files, name)
 
     def id_for_label(self, id_: str) -> str:
-        """The error summary links to the first box to correct (the day's when all are)."""
+        """The error summary links to the first box to correct (the first when all are)."""
         if not id_:
             return id_
-        for index, part in enumerate(DATE_PARTS):
+        for index, part in enumerate(self.parts):
             if part in self.error_parts:
                 return f"{id_}_{index}"
         return f"{id_}_0"
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        for part, subwidget in zip(DATE_PARTS, context["widget"]["subwidgets"], strict=True):
+        for part, subwidget in zip(self.parts, context["widget"]["subwidgets"], strict=True):
             subwidget["label"] = part.capitalize()
             if part in self.error_parts:
                 subwidget["attrs"]["class"] += " govuk-input--error"
         return context
+
+
+class GovukMonthInput(GovukDateInput):
+    """The GOV.UK date input for a month: boxes for the month and the year, named
+    `<field>-month` and `<field>-year`; one value (`2026-12`, `December 2026`) is still
+    read, for links and scripts."""
+
+    parts = MONTH_PARTS
+
+    def decompress(self, value: Any) -> list[str | None]:
+        if isinstance(value, str):
+            with contextlib.suppress(ValidationError):
+                value = parse_month(value)
+        if isinstance(value, date):
+            return [str(value.month), str(value.year)]
+        return [None, None]
+
+
+class GovukMonthField(forms.Field):
+    """A month asked with the GOV.UK date input's month and year boxes, with its error
+    messages ("Enter the month of the cycle", "… must include a year", "… must be a real
+    month"); gives the month's first day. `subject` names the month at the start of a
+    sentence."""
+
+    widget = GovukMonthInput
+
+    def __init__(self, *, subject: str, **kwargs: Any) -> None:
+        kwargs["error_messages"] = {
+            "required": f"Enter {subject[0].lower()}{subject[1:]}.",
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(**kwargs)
+        self.subject = subject
+
+    def to_python(self, value: Any) -> date | None:
+        widget = self.widget
+        error_parts: set[str] = set()
+        if isinstance(widget, GovukMonthInput):
+            widget.error_parts = error_parts
+        if not isinstance(value, list | tuple):
+            if not value:
+                return None
+            try:
+                return parse_month(str(value))
+            except ValidationError:
+                error_parts.update(MONTH_PARTS)
+                raise
+        texts = [str(part or "").strip() for part in value]
+        if not any(texts):
+            return None
+        missing = [part for part, text in zip(MONTH_PARTS, texts, strict=True) if not text]
+        if missing:
+            error_parts.update(missing)
+            raise ValidationError(
+                f"{self.subject} must include a {' and '.join(missing)}.", code="incomplete"
+            )
+        month_text, year_text = texts
+        month_number = _month_number(month_text)
+        if month_number is None:
+            error_parts.add("month")
+            raise ValidationError(f"{self.subject} must be a real month.", code="invalid")
+        if not re.fullmatch(r"\d{4}", year_text):
+            error_parts.add("year")
+            raise ValidationError("The year must include 4 numbers.", code="invalid_year")
+        if not 2000 <= int(year_text) <= 2100:
+            error_parts.add("year")
+            raise ValidationError(f"{self.subject} must be a real month.", code="invalid")
+        return date(int(year_text), month_number, 1)
+
+
+def parse_month(text: str) -> date:
+    """A month written as 2026-12, 12/2026, 12 2026 or December 2026 (or Dec 2026), as its
+    first day."""
+    value = " ".join(text.strip().lower().replace(",", " ").split())
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value) or None
+    if match:
+        year, month = int(match[1]), int(match[2])
+    else:
+        match = re.fullmatch(r"(\d{1,2})[ /](\d{4})", value)
+        if match:
+            month, year = int(match[1]), int(match[2])
+        else:
+            match = re.fullmatch(r"([a-z]+) (\d{4})", value)
+            names = [
+                n for n in MONTH_NAMES if match and len(match[1]) >= 3 and n.startswith(match[1])
+            ]
+            if not match or len(names) != 1:
+                raise ValidationError("Enter a month and year, for example December 2026.")
+            month, year = MONTH_NAMES.index(names[0]) + 1, int(match[2])
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise ValidationError("Enter a real month and year, for example December 2026.")
+    return date(year, month, 1)
 
 
 class GovukDateField(forms.DateField):

@@ -3,7 +3,6 @@ that change a frozen sample (each asks for a reason)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, cast
 
@@ -11,49 +10,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from qpa.accounts.models import User
-from qpa.core.forms import GovukDateField, GovukForm
+from qpa.core.forms import GovukDateField, GovukForm, GovukMonthField
 from qpa.cycles.models import CycleKind, QuotaMethod, SamplingPlan
 from qpa.cycles.population import PopulationSize, clean_population_filter
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool
-
-MONTH_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-
-
-def parse_month(text: str) -> date:
-    """Accepts 2026-12, 12/2026, 12 2026 and December 2026 (or Dec 2026)."""
-    value = " ".join(text.strip().lower().replace(",", " ").split())
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value) or None
-    if match:
-        year, month = int(match[1]), int(match[2])
-    else:
-        match = re.fullmatch(r"(\d{1,2})[ /](\d{4})", value)
-        if match:
-            month, year = int(match[1]), int(match[2])
-        else:
-            match = re.fullmatch(r"([a-z]+) (\d{4})", value)
-            names = [
-                n for n in MONTH_NAMES if match and len(match[1]) >= 3 and n.startswith(match[1])
-            ]
-            if not match or len(names) != 1:
-                raise ValidationError("Enter a month and year, for example December 2026.")
-            month, year = MONTH_NAMES.index(names[0]) + 1, int(match[2])
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise ValidationError("Enter a real month and year, for example December 2026.")
-    return date(year, month, 1)
 
 
 class KindForm(GovukForm):
@@ -66,15 +27,15 @@ class KindForm(GovukForm):
 
 
 class MonthForm(GovukForm):
-    month = forms.CharField(
+    month = GovukMonthField(
+        subject="The month of the cycle",
         label="Which month is the cycle for?",
-        help_text="For example, December 2026",
-        max_length=20,
-        error_messages={"required": "Enter the month of the cycle."},
+        help_text="For example, 12 2026",
     )
 
     def clean_month(self) -> str:
-        return parse_month(self.cleaned_data["month"]).isoformat()
+        month: date = self.cleaned_data["month"]
+        return month.isoformat()
 
 
 class ThemeForm(GovukForm):

@@ -170,7 +170,7 @@ def _step_form(step: str, answers: dict[str, Any], data: Any) -> GovukForm:
     builders: dict[str, Callable[[], GovukForm]] = {
         "kind": lambda: cycle_forms.KindForm(data, initial={"kind": stored}),
         "month": lambda: cycle_forms.MonthForm(
-            data, initial={"month": date.fromisoformat(stored).strftime("%B %Y") if stored else ""}
+            data, initial={"month": date.fromisoformat(stored) if stored else None}
         ),
         "theme": lambda: cycle_forms.ThemeForm(data, initial={"theme": stored}),
         "tool": lambda: cycle_forms.ToolForm(data, initial={"tool": stored}),

@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from qpa.accounts.models import User
+from qpa.core.forms import parse_month
 from qpa.cycles import services
-from qpa.cycles.forms import parse_month
 from qpa.cycles.models import Cycle, CycleKind, SamplingPlan
 from qpa.cycles.population import FILTERS
 from qpa.tools.models import AuditTool
