@@ -24,13 +24,11 @@ from qpa.accounts.models import Role, User
 from qpa.cases.models import Case, CaseStatus, PopulationRule, PopulationSource
 from qpa.organisation.models import ServiceArea, Team
 
-# Case fields an import sets; anything else on a case is QPA's own.
-SNAPSHOT_FIELDS = [
-    "status",
-    "service_area_id",
-    "team_id",
-    "worker_name",
-    "practitioner_id",
+# What a child's case is put under: service area, team, worker's name and practitioner.
+Placement = tuple[int | None, int | None, str, int | None]
+PLACEMENT_FIELDS = ("service_area_id", "team_id", "worker_name", "practitioner_id")
+# The case fields a child's record gives as they are.
+RECORD_FIELDS = (
     "gender",
     "ethnicity",
     "date_of_birth",
@@ -38,9 +36,10 @@ SNAPSHOT_FIELDS = [
     "cin_start_date",
     "cp_plan_start_date",
     "looked_after_start_date",
-    "closed_on",
     "attributes",
-]
+)
+# Case fields an import sets; anything else on a case is QPA's own.
+SNAPSHOT_FIELDS = ["status", *PLACEMENT_FIELDS, *RECORD_FIELDS, "closed_on"]
 # Annex A list number -> the source its open rows belong to.
 LIST_SOURCES = {
     6: PopulationSource.CHILD_IN_NEED,
@@ -284,9 +283,6 @@ class SnapshotResult:
         }
 
 
-# What a child's case is put under: service area, team, worker's name and practitioner.
-Placement = tuple[int | None, int | None, str, int | None]
-PLACEMENT_FIELDS = ("service_area_id", "team_id", "worker_name", "practitioner_id")
 NO_SERVICE_AREA = "No service area"
 
 
@@ -379,18 +375,8 @@ def snapshot_apply(
                 continue
             placement = resolver.resolve(record, result)
             wanted: dict[str, Any] = dict(zip(PLACEMENT_FIELDS, placement, strict=True))
-            wanted.update(
-                status=CaseStatus.OPEN,
-                gender=record.gender,
-                ethnicity=record.ethnicity,
-                date_of_birth=record.date_of_birth,
-                has_disability=record.has_disability,
-                cin_start_date=record.cin_start_date,
-                cp_plan_start_date=record.cp_plan_start_date,
-                looked_after_start_date=record.looked_after_start_date,
-                closed_on=None,
-                attributes=record.attributes,
-            )
+            wanted.update((name, getattr(record, name)) for name in RECORD_FIELDS)
+            wanted.update(status=CaseStatus.OPEN, closed_on=None)
             area = resolver.area_name(placement[0])
             if placement[0] is None:
                 result.no_service_area += 1
@@ -453,18 +439,7 @@ def _new_cases(
     area_ids: list[int | None] = columns["service_area_id"]  # type: ignore[assignment]
     result.created.update(map(resolver.area_name, area_ids))
     result.no_service_area += area_ids.count(None)
-    by_record = (
-        "child_id",
-        "gender",
-        "ethnicity",
-        "date_of_birth",
-        "has_disability",
-        "cin_start_date",
-        "cp_plan_start_date",
-        "looked_after_start_date",
-        "attributes",
-    )
-    for name in by_record:
+    for name in ("child_id", *RECORD_FIELDS):
         columns[name] = list(map(operator.attrgetter(name), records))
     user_id = acting_user.pk if acting_user else None
     columns.update(

@@ -125,13 +125,9 @@ class GovukMonthInput(GovukDateInput):
         return [None, None]
 
 
-class GovukMonthField(forms.Field):
-    """A month asked with the GOV.UK date input's month and year boxes, with its error
-    messages ("Enter the month of the cycle", "… must include a year", "… must be a real
-    month"); gives the month's first day. `subject` names the month at the start of a
-    sentence."""
-
-    widget = GovukMonthInput
+class _InBoxes(forms.Field):
+    """A field asked in the date input's boxes, whose messages name it: `subject` names
+    it at the start of a sentence ("The due date")."""
 
     def __init__(self, *, subject: str, **kwargs: Any) -> None:
         kwargs["error_messages"] = {
@@ -141,11 +137,23 @@ class GovukMonthField(forms.Field):
         super().__init__(**kwargs)
         self.subject = subject
 
-    def to_python(self, value: Any) -> date | None:
-        widget = self.widget
+    def _error_parts(self) -> set[str]:
+        """The boxes to show in error: filled in as the value is read."""
         error_parts: set[str] = set()
-        if isinstance(widget, GovukMonthInput):
-            widget.error_parts = error_parts
+        if isinstance(self.widget, GovukDateInput):
+            self.widget.error_parts = error_parts
+        return error_parts
+
+
+class GovukMonthField(_InBoxes):
+    """A month asked with the GOV.UK date input's month and year boxes, with its error
+    messages ("Enter the month of the cycle", "… must include a year", "… must be a real
+    month"); gives the month's first day."""
+
+    widget = GovukMonthInput
+
+    def to_python(self, value: Any) -> date | None:
+        error_parts = self._error_parts()
         if not isinstance(value, list | tuple):
             if not value:
                 return None
@@ -201,27 +209,19 @@ def parse_month(text: str) -> date:
     return date(year, month, 1)
 
 
-class GovukDateField(forms.DateField):
+class GovukDateField(_InBoxes, forms.DateField):
     """A date asked as the GOV.UK date input pattern asks it, with its error messages:
     "Enter the due date", "The due date must include a month", "The due date must be a
-    real date". `subject` names the date at the start of a sentence ("The due date")."""
+    real date"."""
 
     widget = GovukDateInput
 
     def __init__(self, *, subject: str, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
-        kwargs["error_messages"] = {
-            "required": f"Enter {subject[0].lower()}{subject[1:]}.",
-            **kwargs.get("error_messages", {}),
-        }
-        super().__init__(**kwargs)
-        self.subject = subject
+        super().__init__(subject=subject, **kwargs)
 
     def to_python(self, value: Any) -> date | None:
-        widget = self.widget
-        error_parts: set[str] = set()
-        if isinstance(widget, GovukDateInput):
-            widget.error_parts = error_parts
+        error_parts = self._error_parts()
         if not isinstance(value, list | tuple):
             try:
                 return super().to_python(value)
