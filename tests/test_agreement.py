@@ -164,3 +164,16 @@ def test_bad_input_is_refused() -> None:
         weighted_kappa([[1, 2]], identity_weights(2))
     with pytest.raises(ValueError):
         weighted_kappa([[0, 0], [0, 0]], identity_weights(2))
+
+
+def test_the_interval_never_passes_one_or_minus_one() -> None:
+    # Seven pairs, six the same: a Wald interval of this kappa runs past 1 uncut.
+    pairs = [(1, 1), (2, 2), (2, 2), (3, 3), (3, 3), (4, 4), (3, 4)]
+    for kappa in (agreement(pairs, 4).linear, agreement(pairs, 4).quadratic):
+        assert kappa is not None and kappa.kappa is not None
+        assert kappa.standard_error is not None
+        assert kappa.kappa + 1.96 * kappa.standard_error > 1
+        assert kappa.high == 1
+        assert kappa.low is not None and -1 <= kappa.low < kappa.kappa
+    worst = agreement([(1, 2), (2, 1)] * 3, 2).linear
+    assert worst is not None and worst.low == -1

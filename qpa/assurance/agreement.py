@@ -16,7 +16,9 @@ for kappa not assumed zero:
            - (kappa - p_e (1 - kappa))^2) / (n (1 - p_e)^2)
 
 with wbar[i.] = sum_j p[.j] w[i][j] and wbar[.j] = sum_i p[i.] w[i][j]. Unweighted kappa
-is the case w = identity. The interval is kappa +/- 1.96 standard errors.
+is the case w = identity. The interval is kappa +/- 1.96 standard errors, cut at 1 and
+at -1: kappa cannot pass them, though a Wald interval from few pairs near full agreement
+would ("0.79 (0.53 to 1.05)").
 
 Kappa is undefined when p_e = 1: both auditors gave every case one and the same rating,
 so chance alone explains all agreement. Then `kappa` is None (shown as "not defined")
@@ -30,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 Z_95 = 1.959963984540054
+KAPPA_MIN, KAPPA_MAX = -1.0, 1.0
 Matrix = Sequence[Sequence[float]]
 
 
@@ -63,13 +66,13 @@ class Kappa:
     def low(self) -> float | None:
         if self.kappa is None or self.standard_error is None:
             return None
-        return self.kappa - Z_95 * self.standard_error
+        return max(KAPPA_MIN, self.kappa - Z_95 * self.standard_error)
 
     @property
     def high(self) -> float | None:
         if self.kappa is None or self.standard_error is None:
             return None
-        return self.kappa + Z_95 * self.standard_error
+        return min(KAPPA_MAX, self.kappa + Z_95 * self.standard_error)
 
 
 def weighted_kappa(table: Matrix, weights: Matrix) -> Kappa:
@@ -168,11 +171,16 @@ def agreement_words(figures: Agreement) -> str:
     """How far the pairs agree, in a word or two: "closely", "too few pairs to measure"."""
     if figures.n < MIN_PAIRS:
         return TOO_FEW_PAIRS
-    kappa = figures.linear.kappa if figures.linear else None
-    if kappa is None:
+    return kappa_words(figures.linear.kappa if figures.linear else None)
+
+
+def kappa_words(linear_kappa: float | None) -> str:
+    """The words for a linearly weighted kappa of at least MIN_PAIRS pairs, as every page
+    and document says it (the briefing too): "closely", "the same rating every time"."""
+    if linear_kappa is None:
         return "the same rating every time"
     for floor, words in AGREEMENT_WORDS:
-        if kappa >= floor:
+        if linear_kappa >= floor:
             return words
     return "less than chance alone would give"
 
