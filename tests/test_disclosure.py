@@ -666,3 +666,29 @@ def test_no_small_number_reaches_a_figures_only_role_under_any_filter() -> None:
     # The demo council gives away many small numbers when figures are shown in full.
     assert small_in_full > 150
     assert Audit.objects.filter(allocation__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_hidden_area_count_reads_as_words_in_the_key_messages() -> None:
+    from types import SimpleNamespace
+
+    from qpa.reports.report import ActionFigures, draft_key_messages
+
+    summary = {
+        "suppression": {"too_few": False},
+        "audits_completed": 40,
+        "by_service_area": [
+            {"service_area": "Child Protection", "count": None},
+            {"service_area": "Children in Care", "count": 36},
+            {"service_area": "Early Help", "count": 0},
+        ],
+        "overall": [],
+        "domains": [],
+    }
+    params: Any = SimpleNamespace(scope="the service", label="November 2026")
+    lines = draft_key_messages(
+        params, summary, [], ActionFigures(12, 3, 5, date(2026, 11, 30))
+    ).splitlines()
+    assert "- Child Protection: some cases (the number is not shown)" in lines
+    assert "- 36 Children in Care" in lines
+    assert not any("Early Help" in line or line.startswith("- Some") for line in lines)

@@ -442,3 +442,57 @@ def test_charts_are_drawn_once_per_set_of_figures(
     fresh = charts.chart_spec(params, "overall")
     assert fresh is not None and fresh.digest != spec.digest
     assert client.get(url).content.startswith(b"<?xml")
+
+
+def _agreement(**changes: Any) -> dict[str, Any]:
+    """A process document's agreement part: seven moderated, six agreed, three changed."""
+    grade = {
+        "pairs": 7,
+        "same": 4,
+        "measured": True,
+        "exact_percent": 57,
+        "linear_kappa": 0.6,
+        "linear_kappa_ci95": [0.3, 0.9],
+        "quadratic_kappa": 0.77,
+        "quadratic_kappa_ci95": [0.5, 1.0],
+    }
+    agreement = {
+        "moderated": 7,
+        "agreed": 6,
+        "changed": 3,
+        "changed_measured": True,
+        "changed_percent": 50,
+        "overall_grade": grade,
+        "all_domains": {**grade, "pairs": 0},
+        "by_domain": [],
+        "by_cycle": [],
+    }
+    return {**agreement, **changes}
+
+
+def test_the_briefing_words_agreement_as_the_moderation_page_does() -> None:
+    from qpa.assurance.agreement import kappa_words
+    from qpa.reports.briefing import agreement_words
+
+    text = " ".join(agreement_words({"agreement": _agreement()}))
+    # The moderation page's measure (linearly weighted) and its words; never another
+    # kappa with other words ("substantial", 0.77) for the same pairs.
+    assert f"agreed {kappa_words(0.6)} on the overall grade (weighted kappa 0.60)" in text
+    assert "moderately" in text and "0.77" not in text and "substantial" not in text
+    assert "changed the overall grade of 3 of the 6 cases whose grade was agreed (50%)" in text
+
+
+def test_hidden_counts_are_never_spliced_into_the_moderation_sentence() -> None:
+    from qpa.reports.briefing import agreement_words
+    from qpa.reports.process import changed_sentence
+
+    hidden = _agreement(agreed=None, changed=None, changed_percent=None)
+    for text in (changed_sentence(hidden), " ".join(agreement_words({"agreement": hidden}))):
+        assert "not shown" not in text and "the some" not in text
+        assert "changed the overall grade of some of the cases" in text
+        assert "too small to show" in text
+    few = _agreement(agreed=3, changed=1, changed_measured=False, changed_percent=None)
+    assert changed_sentence(few) == (
+        "The overall grade was agreed for 3 cases: too few to say how often moderation changes it."
+    )
+    assert changed_sentence(_agreement(agreed=0, changed=0)) == ""

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from qpa.assurance.agreement import kappa_words
 from qpa.reports import charts, disclosure, process
 from qpa.reports.exports import CHILD_AND_FAMILY, KEY_TEXT, Table, tables
 from qpa.reports.key_areas import key_areas
@@ -110,22 +111,6 @@ def _share(part: int, whole: int) -> str:
     return f"{round(part * 100 / whole)}%" if whole else "none"
 
 
-def kappa_words(kappa: float | None) -> str:
-    """Landis and Koch's (1977) words for the strength of agreement beyond chance."""
-    if kappa is None:
-        return "not defined (every case had one and the same rating)"
-    for bound, words in (
-        (0.0, "poor"),
-        (0.2, "slight"),
-        (0.4, "fair"),
-        (0.6, "moderate"),
-        (0.8, "substantial"),
-    ):
-        if kappa <= bound:
-            return words
-    return "almost perfect"
-
-
 def _some(n: int | None, noun: str, plural: str | None = None) -> str:
     """A count in words; a hidden one is "some" (never "fewer than 5")."""
     if n is None:
@@ -165,13 +150,21 @@ def agreement_words(extra: dict[str, Any]) -> list[str]:
                 " to measure it (fewer than 5)."
             )
         else:
-            kappa = grade["quadratic_kappa"]
-            figure = "" if kappa is None else f" (weighted kappa {kappa:.2f})"
-            lines.append(
-                "Allowing for the agreement chance alone would give, agreement on the overall"
-                f" grade was {kappa_words(kappa)}{figure}. Kappa is 1 for perfect agreement"
-                " and 0 for agreement no better than chance."
-            )
+            # The moderation page's measure and words (assurance.agreement), so the paper
+            # and the page never disagree.
+            kappa = grade["linear_kappa"]
+            if kappa is None:
+                lines.append(
+                    "Both auditors gave every case one and the same overall grade, so"
+                    " agreement beyond chance (kappa) cannot be worked out."
+                )
+            else:
+                lines.append(
+                    "Allowing for the agreement chance alone would give, moderators and first"
+                    f" auditors agreed {kappa_words(kappa)} on the overall grade (weighted"
+                    f" kappa {kappa:.2f}). Kappa is 1 for perfect agreement and 0 for"
+                    " agreement no better than chance."
+                )
     domains = agreement["all_domains"]
     if domains["pairs"] != 0:
         same = process.count_text(domains["same"]).replace(disclosure.HIDDEN, "some")
@@ -180,11 +173,8 @@ def agreement_words(extra: dict[str, Any]) -> list[str]:
             f"Across the domains, the two auditors gave the same rating {same} times in"
             f" {_some(domains['pairs'], 'pair')} of ratings{share}."
         )
-    if agreement["agreed"] != 0:
-        lines.append(
-            f"Moderation changed the overall grade of {process.changed_text(agreement)} of"
-            f" the {_some(agreement['agreed'], 'case')} whose grade was agreed."
-        )
+    if changed := process.changed_sentence(agreement):
+        lines.append(changed)
     return lines
 
 

@@ -227,6 +227,30 @@ def changed_text(agreement: dict[str, Any]) -> str:
     return f"{agreement['changed_percent']}%"
 
 
+def changed_sentence(agreement: dict[str, Any]) -> str:
+    """How often moderation changed the agreed overall grade, as a sentence every channel
+    writes the same way; hidden counts are never spliced into it ("of not shown of the
+    not shown"). Empty when no grade was agreed."""
+    agreed, changed = agreement["agreed"], agreement["changed"]
+    if agreed == 0:
+        return ""
+    if agreed is None or changed is None:
+        return (
+            "Moderation changed the overall grade of some of the cases whose grade was"
+            " agreed; the numbers are too small to show."
+        )
+    cases = "case" if agreed == 1 else "cases"
+    if not agreement["changed_measured"]:
+        return (
+            f"The overall grade was agreed for {agreed} {cases}: too few to say how often"
+            " moderation changes it."
+        )
+    return (
+        f"Moderation changed the overall grade of {changed} of the {agreed} {cases} whose"
+        f" grade was agreed ({changed_text(agreement)})."
+    )
+
+
 def agreement_rows(agreement: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The overall grade and every domain together, as the first agreement table."""
     return [(OVERALL_GRADE, agreement["overall_grade"]), (ALL_DOMAINS, agreement["all_domains"])]

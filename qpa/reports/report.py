@@ -320,7 +320,9 @@ def draft_key_messages(
         f" ({params.label})"
     ]
     lines += [
-        f"- {row['count'] if row['count'] is not None else 'Some'} {row['service_area']}"
+        f"- {row['count']} {row['service_area']}"
+        if row["count"] is not None
+        else f"- {row['service_area']}: some cases (the number is not shown)"
         for row in summary["by_service_area"]
         if row["count"] != 0
     ]

@@ -8,7 +8,7 @@ from django import template
 
 from qpa.core.wording import plural
 from qpa.reports.disclosure import HIDDEN
-from qpa.reports.process import changed_text, exact_text, kappa_text
+from qpa.reports.process import changed_sentence, exact_text, kappa_text
 
 register = template.Library()
 
@@ -57,5 +57,5 @@ def kappa(entry: dict[str, Any], which: str) -> str:
 
 
 @register.filter
-def changed(agreement: dict[str, Any]) -> str:
-    return changed_text(agreement)
+def changed_in_words(agreement: dict[str, Any]) -> str:
+    return changed_sentence(agreement)
