@@ -206,6 +206,39 @@ def test_words_typed_while_a_save_is_on_its_way_survive_closing_the_page(
     assert Audit.objects.get(pk=audit.pk).version == audit.version + 2
 
 
+def test_a_double_click_on_save_while_an_autosave_is_on_its_way_saves_once(
+    page: Page, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first press waits for the autosave's answer; the second must not go ahead
+    with the version on the page, which the autosave has already replaced: the auditor
+    would be told they had conflicted with themselves."""
+    world = build_world(per_team=1)
+    audit = started(world)
+    url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
+    saved_first = threading.Event()
+    save = services.audit_save_domain
+
+    def slow_answer(**kwargs: Any) -> Audit:
+        saved = save(**kwargs)
+        if not saved_first.is_set():
+            saved_first.set()
+            time.sleep(2)
+        return saved
+
+    monkeypatch.setattr(services, "audit_save_domain", slow_answer)
+    sign_in(page, live_server.url, "cal", PASSWORD)
+    page.goto(url)
+    page.get_by_label("Evidence and findings").click()
+    page.keyboard.type("Seen alone on 3 March.")
+    assert saved_first.wait(10)
+    page.get_by_role("button", name="Save and continue").dblclick()
+    page.wait_for_url(lambda address: not address.endswith("/domains/1/"), timeout=10_000)
+    expect(page.get_by_text("Your changes were not saved")).to_have_count(0)
+    answer = DomainRating.objects.filter(audit=audit).first()
+    assert answer is not None and answer.evidence == "Seen alone on 3 March."
+    assert Audit.objects.get(pk=audit.pk).version == audit.version + 2
+
+
 def test_two_browsers_saving_the_same_audit_see_the_conflict(
     browser: Browser, live_server: Any
 ) -> None:

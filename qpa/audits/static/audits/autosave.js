@@ -101,17 +101,35 @@ if (form && status) {
   });
 
   // A save button posts the whole form with the version on the page: wait for an autosave
-  // still on its way, so that the button's save starts from the version it produced.
+  // still on its way, so that the button's save starts from the version it produced. A
+  // second press while the first is waiting or on its way sends nothing: it would carry
+  // the version the first replaces, and the page would conflict with itself.
+  let resubmitting = false;
   form.addEventListener("submit", (event) => {
     window.clearTimeout(timer);
+    if (resubmitting) {
+      resubmitting = false;
+      return;
+    }
     if (submitting) {
+      event.preventDefault();
       return;
     }
     submitting = true;
     if (inFlight) {
       event.preventDefault();
       const button = event.submitter;
-      inFlight.finally(() => form.requestSubmit(button));
+      inFlight.finally(() => {
+        resubmitting = true;
+        form.requestSubmit(button);
+      });
+    }
+  });
+  // Back to this page from the browser's history: its buttons work again.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      submitting = false;
+      resubmitting = false;
     }
   });
 
