@@ -10,12 +10,14 @@ from datetime import date
 
 import pytest
 from django.template import Context, Template
+from django.utils import timezone
 
 from qpa.accounts.models import Role
 from qpa.actions import services as action_services
 from qpa.assurance import services as assurance_services
 from qpa.assurance.agreement import agreement, agreement_sentence
 from qpa.assurance.models import Moderation
+from qpa.audits.models import Audit, AuditStatus
 from qpa.cycles.models import SamplingPlan
 from qpa.cycles.services import allocation_audit_start
 from qpa.notifications.models import Notification
@@ -223,3 +225,29 @@ def test_a_managers_moderation_page_shows_no_kappa_from_one_pair_and_cites_no_pa
     # No kappa figure from so few pairs, in the tables either.
     assert "not defined" not in page
     assert not re.search(r"\b[01]\.\d\d \(", page)
+
+
+def test_a_submitted_audit_with_no_recorded_change_never_says_not_submitted(
+    world: World,
+) -> None:
+    """Audits brought in from past spreadsheets (and the demo's) have no change records."""
+    audit = completed(started(world))
+    Audit.objects.filter(pk=audit.pk).update(
+        status=AuditStatus.SUBMITTED, submitted_at=timezone.now()
+    )
+    audit.refresh_from_db()
+    assert not audit.changes.exists()
+    client = signed_in(world.cal)
+    for page in (audit.get_absolute_url(), f"{audit.get_absolute_url()}print/"):
+        body = client.get(page).content.decode()
+        assert "Not submitted yet" not in body, page
+        assert f"Submitted on {audit.submitted_at:%-d %B %Y}. No change to it is recorded." in (
+            body
+        ), page
+
+
+def test_an_allocation_whose_audit_is_started_reads_in_progress(world: World) -> None:
+    audit = started(world)
+    body = signed_in(world.cal).get("/cycles/my-allocations/").content.decode()
+    row = next(r for r in body.split("<tr") if audit.case.child_id in r)
+    assert "In progress" in row and "Continue the audit" in row and "To do" not in row
