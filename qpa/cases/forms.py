@@ -9,7 +9,7 @@ from qpa.accounts.models import User
 from qpa.accounts.people_forms import PersonChoiceField
 from qpa.cases import services
 from qpa.cases.case_lists import CASE_LIST_FIELDS
-from qpa.cases.imports import MAX_UPLOAD_BYTES
+from qpa.cases.imports import CLOSE_ANYWAY_LABEL, MAX_UPLOAD_BYTES
 from qpa.cases.models import CaseListMapping, PopulationRule
 from qpa.core.forms import GovukForm
 from qpa.organisation.models import ServiceArea
@@ -48,7 +48,14 @@ class AnnexAUploadForm(UploadForm):
         label="Team map (optional)",
         required=False,
         help_text="A .csv file with the columns team,service_area. It updates the team table "
-        "before the import.",
+        "as the cases are imported, and not if the import is refused.",
+    )
+    close_many_missing = forms.BooleanField(
+        label=CLOSE_ANYWAY_LABEL,
+        required=False,
+        help_text="Leave this unticked, and QPA refuses a file that would close many of the "
+        "open cases, in case it is the wrong file. Tick it when QPA refused this file and "
+        "it is right.",
     )
 
     def clean_team_map(self) -> Any:
@@ -144,8 +151,15 @@ class TeamForm(GovukForm):
     name = forms.CharField(
         label="Team name", max_length=160, help_text="As the case-management system spells it."
     )
+    # A blank first choice: a new team's area is chosen, never taken from the top of a list.
     service_area = forms.ModelChoiceField(
-        label="Service area", queryset=ServiceArea.objects.filter(is_active=True), empty_label=None
+        label="Service area",
+        queryset=ServiceArea.objects.filter(is_active=True),
+        empty_label="Choose a service area",
+        error_messages={
+            "required": "Choose the service area this team works in.",
+            "invalid_choice": "Choose the service area this team works in from the list.",
+        },
     )
 
 

@@ -1,12 +1,14 @@
 """Imports of the case population: an Annex A workbook or any case list.
 
 Every row is checked first and every problem is reported by row and column; by default
-nothing is written if any row is wrong. Then one transaction writes the new snapshot.
+nothing is written if any row is wrong, nor if an Annex A file would close many of the
+open cases. Then one transaction writes the new snapshot.
 An ImportRun records who imported which file (name and SHA-256) and what it did.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import hashlib
@@ -27,7 +29,13 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.cases.models import ImportKind, ImportRun, ImportStatus
-from qpa.cases.population import ChildRecord, merge_annex_block, name_key, snapshot_apply
+from qpa.cases.population import (
+    ChildRecord,
+    ClosingRefused,
+    merge_annex_block,
+    name_key,
+    snapshot_apply,
+)
 from qpa.cases.tabular.errors import FileRefused, RowError
 from qpa.cases.tabular.progress import Progress
 from qpa.cases.tabular.readers import AnnexAReader, AnnexBlock
@@ -44,6 +52,15 @@ IMPORT_LEASE = timedelta(minutes=10)
 IMPORT_MAX_ATTEMPTS = 3
 # The lists that hold open cases; the front-door and adoption lists are not read.
 POPULATION_LISTS = frozenset({6, 7, 8, 9})
+# An Annex A import that would close more than this share of the open cases, and at least
+# MANY_CLOSURES_MINIMUM of them, writes nothing unless the person says the closures are
+# meant (docs/import-formats.md). A month closes under a tenth of a caseload (children's
+# cases turn over about once a year), three months about a quarter; a wrong or partial
+# file closes most of it. The minimum spares a small or new database, where a handful of
+# closures is a large share.
+MANY_CLOSURES_SHARE = 0.25
+MANY_CLOSURES_MINIMUM = 20
+CLOSE_ANYWAY_LABEL = "Close the cases missing from this file, even though there are many"
 
 
 @dataclass
@@ -52,6 +69,8 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     written: bool = False
+    # Why nothing was written, when the rows' problems are not the reason.
+    refused: str = ""
 
 
 class ImportFileError(Exception):
@@ -222,28 +241,62 @@ def annex_a_import(
     acting_user: User | None,
     path: Path,
     valid_rows_only: bool = False,
+    close_many_missing: bool = False,
     team_map: list[tuple[int, str, str]] | None = None,
     on_progress: Progress | None = None,
 ) -> ImportOutcome:
+    """close_many_missing: write even if the file would close many of the open cases
+    (closing_is_usual); without it such a file is refused and nothing is written, not
+    even the team map, which is applied in the same transaction as the cases."""
     outcome = ImportOutcome()
-    if team_map:
-        team_errors = team_map_apply(acting_user=acting_user, rows=team_map)
-        if team_errors:
-            outcome.errors = team_errors
-            return outcome
     with collector_paused():
         read = annex_a_records(path, on_progress=on_progress)
         outcome.errors, outcome.rows = read.errors, read.rows
         if read.errors and not valid_rows_only:
             return outcome
-        result = snapshot_apply(
-            acting_user=acting_user, records=read.records.values(), untouched=read.untouched
-        )
+        try:
+            with transaction.atomic():
+                if team_map:
+                    team_errors = team_map_apply(acting_user=acting_user, rows=team_map)
+                    if team_errors:
+                        outcome.errors = team_errors
+                        return outcome
+                result = snapshot_apply(
+                    acting_user=acting_user,
+                    records=read.records.values(),
+                    untouched=read.untouched,
+                    may_close=None if close_many_missing else closing_is_usual,
+                )
+        except ClosingRefused as refused:
+            outcome.refused = _closing_refused_message(refused)
+            outcome.summary = {
+                "rows": read.rows,
+                "children": len(read.records),
+                "open_cases": refused.open_cases,
+                "would_close": refused.closing,
+            }
+            return outcome
     outcome.summary = result.as_summary()
     outcome.summary["rows"] = read.rows
     outcome.summary["children"] = len(read.records)
     outcome.written = True
     return outcome
+
+
+def closing_is_usual(closing: int, open_cases: int) -> bool:
+    """Whether an import may close `closing` of the `open_cases` without the person saying
+    the closures are meant (MANY_CLOSURES_SHARE, MANY_CLOSURES_MINIMUM)."""
+    return closing < MANY_CLOSURES_MINIMUM or closing <= open_cases * MANY_CLOSURES_SHARE
+
+
+def _closing_refused_message(refused: ClosingRefused) -> str:
+    closing, open_cases = refused.closing, refused.open_cases
+    return (
+        f"This file would close {closing:,} of the {open_cases:,} open cases, because they "
+        "are not open in it, so nothing was written. Check it is the whole Annex A return "
+        "for this month (Lists 6 to 9). If the file is right, import it again and tick "
+        f'"{CLOSE_ANYWAY_LABEL}".'
+    )
 
 
 # --- Runs: history, background execution -----------------------------------------------
@@ -295,6 +348,7 @@ def _run_annex_a(run: ImportRun, path: Path, on_progress: Progress) -> ImportOut
         acting_user=run.created_by,
         path=path,
         valid_rows_only=bool(run.options.get("valid_rows_only")),
+        close_many_missing=bool(run.options.get("close_many_missing")),
         team_map=[
             (int(n), str(team), str(area)) for n, team, area in run.options.get("team_map", [])
         ],
@@ -378,6 +432,23 @@ def import_run_execute(*, run: ImportRun, on_progress: Progress | None = None) -
     return _carry_out(claimed, on_progress=on_progress)
 
 
+def upload_write(folder: Path, *, file_name: str, content: bytes | memoryview | None) -> Path:
+    """Writes an upload into `folder` to be read, under the person's own file name, so that
+    what the checks and readers say of the file names the file they chose. A name the file
+    system will not take falls back to "upload" with the name's extension."""
+    name = Path(file_name).name
+    data = bytes(content or b"")
+    if name not in ("", ".", ".."):
+        path = folder / name
+        with contextlib.suppress(OSError, ValueError):  # too long, or a null character
+            path.write_bytes(data)
+            return path
+    suffix = Path(name).suffix.lower()
+    path = folder / f"upload{suffix if suffix[1:].isalnum() and len(suffix) <= 16 else '.bin'}"
+    path.write_bytes(data)
+    return path
+
+
 def _carry_out(run: ImportRun, *, on_progress: Progress | None = None) -> ImportRun:
     saver = _progress_saver(run)
 
@@ -386,11 +457,9 @@ def _carry_out(run: ImportRun, *, on_progress: Progress | None = None) -> Import
         if on_progress:
             on_progress(done, total)
 
-    suffix = Path(run.file_name).suffix.lower() or ".bin"
     status, message, outcome = ImportStatus.FAILED, "", ImportOutcome()
     with tempfile.TemporaryDirectory(prefix="qpa-import-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(bytes(run.content or b""))
+        path = upload_write(Path(folder), file_name=run.file_name, content=run.content)
         try:
             outcome = _execute(run, path, progress)
         except ImportFileError as error:
@@ -405,6 +474,8 @@ def _carry_out(run: ImportRun, *, on_progress: Progress | None = None) -> Import
                     message = (
                         f"Imported the valid rows; {len(outcome.errors)} problems were skipped."
                     )
+            elif outcome.refused:
+                status, message = ImportStatus.REJECTED, outcome.refused
             else:
                 status = ImportStatus.REJECTED
                 message = (

@@ -341,6 +341,15 @@ class _Resolver:
         return self.area_names.get(area_id, NO_SERVICE_AREA) if area_id else NO_SERVICE_AREA
 
 
+class ClosingRefused(Exception):
+    """snapshot_apply wrote nothing: it would have closed more of the open cases than its
+    caller allows."""
+
+    def __init__(self, *, closing: int, open_cases: int) -> None:
+        super().__init__(f"{closing} of the {open_cases} open cases would be closed")
+        self.closing, self.open_cases = closing, open_cases
+
+
 def snapshot_apply(
     *,
     acting_user: User | None,
@@ -348,9 +357,15 @@ def snapshot_apply(
     close_missing: bool = True,
     untouched: set[str] | None = None,
     today: date | None = None,
+    may_close: Callable[[int, int], bool] | None = None,
 ) -> SnapshotResult:
     """Makes the open cases match the file: new children become cases, changes update
-    them, open cases missing from the file are closed (never deleted). One transaction."""
+    them, open cases missing from the file are closed (never deleted). One transaction.
+
+    may_close(closing, open_cases) is asked, before anything is written, whether the
+    snapshot may close that many of the open cases; if not, ClosingRefused is raised and
+    nothing is written. The count is the closures themselves, so it cannot disagree
+    with them, and costs no more than finding them."""
     today = today or timezone.localdate()
     result = SnapshotResult()
     resolver = _Resolver()
@@ -391,10 +406,18 @@ def snapshot_apply(
                 SNAPSHOT_FIELDS.index("status"),
                 SNAPSHOT_FIELDS.index("service_area_id"),
             )
-            for child_id, case in existing.items():
-                if case[1 + status] == CaseStatus.OPEN and child_id not in seen:
-                    changes[case[0]] = {"status": CaseStatus.CLOSED, "closed_on": today}
-                    result.closed[resolver.area_name(case[1 + area_id])] += 1
+            open_ids = [
+                child_id
+                for child_id, case in existing.items()
+                if case[1 + status] == CaseStatus.OPEN
+            ]
+            closing = [child_id for child_id in open_ids if child_id not in seen]
+            if may_close is not None and not may_close(len(closing), len(open_ids)):
+                raise ClosingRefused(closing=len(closing), open_cases=len(open_ids))
+            for child_id in closing:
+                case = existing[child_id]
+                changes[case[0]] = {"status": CaseStatus.CLOSED, "closed_on": today}
+                result.closed[resolver.area_name(case[1 + area_id])] += 1
         now = timezone.now()
         # In the order of the child ID index (and of Case.Meta.ordering): each goes at the
         # index's end rather than in its middle, about a fifth quicker on SQLite.

@@ -57,15 +57,19 @@ def _start(request: HttpRequest, run: ImportRun) -> HttpResponse:
 def annex_a_upload(request: HttpRequest) -> HttpResponse:
     form = AnnexAUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        options: dict[str, object] = {"valid_rows_only": form.cleaned_data["valid_rows_only"]}
+        options: dict[str, object] = {
+            "valid_rows_only": form.cleaned_data["valid_rows_only"],
+            "close_many_missing": form.cleaned_data["close_many_missing"],
+        }
         team_map = form.cleaned_data.get("team_map")
         if team_map:
             import tempfile
             from pathlib import Path
 
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "map.csv"
-                path.write_bytes(team_map.read())
+                path = imports.upload_write(
+                    Path(folder), file_name=team_map.name or "map.csv", content=team_map.read()
+                )
                 try:
                     options["team_map"] = imports.read_team_map_csv(path)
                 except imports.ImportFileError as error:
@@ -89,7 +93,9 @@ def annex_a_upload(request: HttpRequest) -> HttpResponse:
             "intro": "QPA reads Lists 6 to 9 for the open cases: children in need, child "
             "protection, children in care and care leavers. Each import is a new "
             "snapshot: new children become cases, changes are updated, and open cases "
-            "missing from the file are closed (never deleted).",
+            "missing from the file are closed (never deleted). A file that would close many "
+            "of the open cases is refused, in case it is the wrong file, unless you tick "
+            "the box below.",
         },
     )
 
@@ -137,8 +143,7 @@ def import_mapping(request: HttpRequest, public_id: UUID) -> HttpResponse:
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{Path(run.file_name).suffix.lower()}"
-        path.write_bytes(bytes(run.content or b""))
+        path = imports.upload_write(Path(folder), file_name=run.file_name, content=run.content)
         try:
             headers = headers_of(path)
         except imports.ImportFileError as error:

@@ -14,6 +14,7 @@ from qpa.cases.models import ImportRun, ImportStatus
 
 EXIT_REJECTED = 1  # rows had problems; nothing written
 EXIT_BAD_FILE = 2  # not a readable file of the kind expected
+EXIT_MANY_CLOSURES = 3  # would close many open cases; nothing written
 
 
 class ProgressBar:
@@ -85,12 +86,7 @@ class ImportCommand(BaseCommand):
 
     def report(self, run: ImportRun, path: Path, options: dict[str, Any]) -> None:
         summary = run.summary
-        if run.errors_csv:
-            target = options.get("errors_csv") or path.with_name(path.name + ".problems.csv")
-            target.write_text(run.errors_csv, encoding="utf-8")
-            self.stderr.write(f"{run.error_count} problems written to {target}")
-            for line in run.errors_csv.splitlines()[1:11]:
-                self.stderr.write(f"  {line}")
+        self.report_problems(run, path, options)
         if run.status == ImportStatus.COMPLETED:
             self.stdout.write(self.style.SUCCESS(self.success_line(summary)))
             for area in summary.get("by_service_area", []):
@@ -111,6 +107,14 @@ class ImportCommand(BaseCommand):
             else EXIT_REJECTED
         )
         raise CommandError(run.message, returncode=code)
+
+    def report_problems(self, run: ImportRun, path: Path, options: dict[str, Any]) -> None:
+        if run.errors_csv:
+            target = options.get("errors_csv") or path.with_name(path.name + ".problems.csv")
+            target.write_text(run.errors_csv, encoding="utf-8")
+            self.stderr.write(f"{run.error_count} problems written to {target}")
+            for line in run.errors_csv.splitlines()[1:11]:
+                self.stderr.write(f"  {line}")
 
     def success_line(self, summary: dict[str, Any]) -> str:
         return (

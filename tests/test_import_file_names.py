@@ -1,0 +1,69 @@
+"""What QPA says of an uploaded file names the file the person chose, never the copy it
+reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from qpa.accounts.models import Role
+from qpa.cases.imports import import_runs_work, upload_write
+from qpa.cases.models import ImportRun, ImportStatus
+from tests.support.factories import UserFactory
+from tests.support.people import signed_in
+
+pytestmark = pytest.mark.django_db
+
+TEXT = b"Child Unique ID,Gender\nC1,Male\n"
+
+
+@pytest.fixture
+def client() -> Client:
+    return signed_in(UserFactory(role=Role.ADMINISTRATOR))
+
+
+def _refused(client: Client, url: str, name: str) -> ImportRun:
+    response = client.post(url, {"file": SimpleUploadedFile(name, TEXT)})
+    assert response.status_code == 302
+    import_runs_work()
+    run = ImportRun.objects.latest("created_at")
+    if run.status == ImportStatus.AWAITING_MAPPING:  # a case list is read for its columns
+        client.get(f"/cases/imports/{run.public_id}/mapping/")
+        run.refresh_from_db()
+    assert run.status == ImportStatus.REJECTED
+    return run
+
+
+@pytest.mark.parametrize(
+    "url", ["/cases/imports/annex-a/", "/cases/imports/case-list/", "/audits/imports/past-audits/"]
+)
+def test_a_text_file_named_xlsx_is_refused_by_its_own_name(client: Client, url: str) -> None:
+    run = _refused(client, url, "notreally.xlsx")
+
+    assert run.message.startswith("notreally.xlsx is a text (CSV) file"), run.message
+    assert "upload.xlsx" not in run.message
+    assert (
+        "notreally.xlsx is a text (CSV) file" in client.get(run.get_absolute_url()).content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("Annex A March.XLSX", "Annex A March.XLSX"),
+        ("\u00e9" * 200 + ".xlsx", "upload.xlsx"),  # more bytes than a file name may hold
+        ("..", "upload.bin"),
+        ("", "upload.bin"),
+        ("nul\x00.csv", "upload.csv"),
+    ],
+)
+def test_an_upload_is_read_under_its_own_name_where_the_file_system_allows(
+    tmp_path: Path, name: str, written: str
+) -> None:
+    path = upload_write(tmp_path, file_name=name, content=TEXT)
+
+    assert path.parent == tmp_path and path.name == written
+    assert path.read_bytes() == TEXT
