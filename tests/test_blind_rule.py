@@ -428,6 +428,19 @@ def test_once_both_are_submitted_the_channels_open(db: None) -> None:
     assert str(scene.moderation.public_id) in moderation_api(scene)
 
 
+def test_the_moderation_page_links_each_audit_its_reader_may_open(db: None) -> None:
+    cache.clear()
+    scene = _scene(submitted="first")
+    page = f"/assurance/moderation/{scene.moderation.public_id}/"
+    first, second = (f'href="{a.get_absolute_url()}"' for a in (scene.first, scene.second))
+    # Blind: the moderator's page links their own audit, never the first.
+    body = _body(signed_in(scene.holly), page)
+    assert second in body and first not in body
+    submit(Audit.objects.get(pk=scene.second.pk))
+    body = _body(signed_in(scene.holly), page)
+    assert first in body and second in body
+
+
 def test_alerts_skip_the_sides_until_the_ratings_are_agreed_then_go_as_usual(db: None) -> None:
     cache.clear()
     scene = _scene(submitted="second")

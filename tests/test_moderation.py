@@ -368,3 +368,38 @@ def test_the_api_keeps_the_blind_rule_too(pair: Pair) -> None:
     assert bob.get(f"/api/v1/audits/{first.public_id}").status_code == 200
     moderation = bob.get(f"/api/v1/moderations/{pair.moderation.public_id}").json()
     assert moderation["first_audit"] == str(first.public_id)
+
+
+def test_performance_is_told_how_many_moderated_cases_it_may_not_open(pair: Pair) -> None:
+    _both_submitted(pair)
+    perry = UserFactory(username="perry", role=Role.PERFORMANCE)
+
+    page = signed_in(perry).get("/assurance/moderation/").content.decode()
+
+    # The figures count the moderated case; the list may not name it, and says so.
+    assert "From 1 moderated case whose two audits are both submitted" in page
+    assert pair.first.case.child_id not in page
+    assert "1 moderated case is not listed because you may not open it" in page
+    assert "None of the moderated cases is one you may open." in page
+    assert "No moderations to show." not in page
+    # Whoever may open it sees it listed, and is told of nothing left out.
+    lead = signed_in(pair.world.lead).get("/assurance/moderation/").content.decode()
+    assert pair.first.case.child_id in lead
+    assert "not listed because" not in lead
+
+
+def test_a_manager_who_is_the_first_auditor_is_not_told_of_the_moderation(
+    world: World,
+) -> None:
+    allocation = allocate(world, auditor=world.head, case=cp_case(world))
+    allocation_audit_start(acting_user=world.head, allocation=allocation)
+    services.moderation_draw(
+        acting_user=world.lead, cycle=allocation.sampled_case.cycle, share_percent=10
+    )
+    assert Moderation.objects.filter(allocation=allocation).exists()
+
+    page = signed_in(world.head).get("/assurance/moderation/").content.decode()
+
+    # The blind rule: neither listed nor counted until both audits are submitted.
+    assert "not listed because" not in page
+    assert "No moderations to show." in page

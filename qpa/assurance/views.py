@@ -26,8 +26,9 @@ from qpa.assurance.selectors import (
     reaudit_draws,
     reaudits_visible_to,
 )
-from qpa.audits.blind import audit_ratings_hidden_from
+from qpa.audits.blind import audit_ratings_hidden_from, blind_audit_ids
 from qpa.audits.models import AuditStatus
+from qpa.audits.selectors import audits_visible_to
 from qpa.core.events import record_view
 from qpa.core.forms import GovukForm, add_validation_error
 from qpa.cycles.models import Cycle, CycleStatus
@@ -320,6 +321,7 @@ def moderation_list(request: HttpRequest) -> HttpResponse:
         else []
     )
     figures = agreement_figures() if manager else None
+    not_listed = _moderations_not_listed(user, listed=len(moderations)) if manager else 0
     if moderations:
         record_view(
             request,
@@ -331,6 +333,7 @@ def moderation_list(request: HttpRequest) -> HttpResponse:
         "assurance/moderation_list.html",
         {
             "moderations": moderations,
+            "not_listed": not_listed,
             "undrawn": undrawn,
             "draws": list(moderation_draws()) if manager else [],
             "form": form,
@@ -344,6 +347,14 @@ def moderation_list(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _moderations_not_listed(user: User, *, listed: int) -> int:
+    """Moderations the reader may not open (outside their remit), counted but not listed,
+    as the agreement figures count them. One whose first auditor the reader is, still
+    blind (`blind_audit_ids`), is not counted: they are not told it exists."""
+    drawn = Moderation.objects.exclude(moderation_audit__in=blind_audit_ids(user=user))
+    return drawn.count() - listed
 
 
 def _moderation_for(request: HttpRequest, public_id: uuid.UUID) -> Moderation:
@@ -407,12 +418,18 @@ def moderation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                     )
                 )
     record_view(request, action="moderation.viewed", objects=[moderation.moderation_audit])
+    # Each audit is a link for a reader who may open it: the same selector as the audit's
+    # own page, so the blind rule holds here too.
+    sides = [a.pk for a in (first, moderation.moderation_audit) if a is not None]
+    openable = set(audits_visible_to(user=user).filter(pk__in=sides).values_list("pk", flat=True))
     return render(
         request,
         "assurance/moderation_detail.html",
         {
             "moderation": moderation,
             "first": first,
+            "first_openable": first is not None and first.pk in openable,
+            "second_openable": moderation.moderation_audit_id in openable,
             "both": both,
             "rows": rows,
             "agreed_rows": agreed_rows,
