@@ -587,8 +587,8 @@ def test_administrators_search_by_person_action_child_and_date(personas: Persona
     by_person = rows("?username=alice")
     assert "SOMEONE-ELSE" in by_person and "SEARCH-ME" not in by_person
     by_action = rows("?action=auth.")
-    assert "<code>auth.sign_in</code>" in by_action
-    assert "<code>case.viewed</code>" not in by_action
+    assert "<code>auth.<wbr>sign_<wbr>in</code>" in by_action
+    assert "<code>case.<wbr>viewed</code>" not in by_action
     today = datetime.now(UTC).date()
     assert "SEARCH-ME" in rows(f"?date_from={today:%d/%m/%Y}&date_to={today:%d/%m/%Y}")
     assert "SEARCH-ME" not in rows(f"?date_to={today - timedelta(days=1):%d/%m/%Y}")
@@ -600,3 +600,35 @@ def test_administrators_search_by_person_action_child_and_date(personas: Persona
 def test_the_event_log_is_in_the_administrators_navigation(personas: Personas) -> None:
     assert 'href="/events/"' in signed_in(personas.admin).get("/").content.decode()
     assert 'href="/events/"' not in signed_in(personas.director).get("/").content.decode()
+
+
+def test_a_long_list_in_an_entry_is_shortened_on_the_page_and_kept_whole_under_it(
+    personas: Personas,
+) -> None:
+    objects = [f"actions.action:{n:04d}" for n in range(1239)]
+    children = [f"KID-{n:04d}" for n in range(40)]
+    event_record(
+        action="audits.exported",
+        child_ids=children,
+        data={"count": len(objects), "objects": objects},
+    )
+    page = signed_in(personas.admin).get("/events/?action=audits.exported").content.decode()
+
+    # The row shows the first five items and says how many more there are…
+    shown = ", ".join(objects[:5])
+    assert f"objects: {shown} and 1,234 more" in page
+    assert f"{', '.join(children[:5])} and 35 more" in page
+    # …and the whole list stays on the page, folded away under the row.
+    assert "Show all 1,239" in page
+    assert ", ".join(objects) in page
+    assert ", ".join(children) in page
+    assert page.count(objects[-1]) == 1
+    # Long values may wrap inside the scrolling region rather than widen the table.
+    assert 'class="govuk-table__cell qpa-table__cell--wide qpa-wrap-anywhere"' in page
+
+
+def test_a_short_list_in_an_entry_is_shown_whole(personas: Personas) -> None:
+    event_record(action="audits.listed", data={"count": 2, "objects": ["a:1", "b:2"]})
+    page = signed_in(personas.admin).get("/events/?action=audits.listed").content.decode()
+    assert "objects: a:1, b:2" in page
+    assert "Show all" not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -16,6 +18,65 @@ from qpa.core.forms import GovukDateField, GovukForm
 from qpa.core.models import Event
 
 EVENTS_PER_PAGE = 50
+# A list in an entry (the objects a page listed, the children an export named) shows its
+# first items in the row; the whole list is one click away under them, so that a row of
+# an export of 2,000 audits stays a row.
+LIST_ITEMS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as the page shows it: `text` is the whole value, or the first items of a
+    long list with `more` items left out; `full` then holds the whole list."""
+
+    text: str
+    more: int = 0
+    full: str = ""
+
+    @property
+    def more_label(self) -> str:
+        return f"and {self.more:,} more"
+
+    @property
+    def total_label(self) -> str:
+        return f"{LIST_ITEMS_SHOWN + self.more:,}"
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    action_parts: list[str]
+    child_ids: Shown
+    details: list[tuple[str, Shown]]
+    withheld: int
+
+
+def _shown(value: Any) -> Shown:
+    if not isinstance(value, list):
+        return Shown(text=str(value))
+    items = [str(item) for item in value]
+    if not items:
+        return Shown(text="none")
+    if len(items) <= LIST_ITEMS_SHOWN:
+        return Shown(text=", ".join(items))
+    return Shown(
+        text=", ".join(items[:LIST_ITEMS_SHOWN]),
+        more=len(items) - LIST_ITEMS_SHOWN,
+        full=", ".join(items),
+    )
+
+
+def _shown_entry(event: Event) -> ShownEntry:
+    """An entry as the log's readers see it: `event_details` decides which details they
+    may see and counts the rest; long lists are shortened."""
+    details = event_details(event.data, case_detail=False)
+    child_ids = event.child_ids.split() or ([event.child_id] if event.child_id else [])
+    return ShownEntry(
+        # A long action (account.service_areas_changed) may wrap after a dot or an underscore.
+        action_parts=re.split(r"(?<=[._])", event.action),
+        child_ids=_shown(child_ids) if child_ids else Shown(text=""),
+        details=[(key, _shown(event.data[key])) for key, _ in details.shown],
+        withheld=details.withheld,
+    )
 
 
 class EventSearchForm(GovukForm):
@@ -65,12 +126,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     # The log's readers (Permission.ADMINISTER) may not see case detail: an entry's
     # details about what an audit found (its severity, say) are withheld from them.
-    for event in page.object_list:
-        event.details = event_details(event.data, case_detail=False)  # type: ignore[attr-defined]
+    entries = [(event, _shown_entry(event)) for event in page.object_list]
     # Searching the log is itself recorded, after the page is read so it does not shift it.
     event_record(
         action="event_log.searched",
         request=request,
         data={"filters": {name: str(value) for name, value in filters.items()}},
     )
-    return render(request, "dataprotection/events.html", {"form": form, "page": page})
+    return render(
+        request,
+        "dataprotection/events.html",
+        {"form": form, "page": page, "entries": entries},
+    )
