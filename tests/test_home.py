@@ -121,3 +121,36 @@ def test_a_head_of_service_sees_a_case_allocated_to_them_outside_their_areas(
         sampled_case=sampled, auditor=personas.head_of_cp, due_date=date(2026, 12, 15)
     )
     assert outside in cases_visible_to(user=personas.head_of_cp)
+
+
+def test_a_cut_list_of_inadequate_audits_says_how_many_and_links_to_them_all(
+    personas: Personas,
+) -> None:
+    for n in range(23):
+        case = CaseFactory(child_id=f"CP-BAD-{n:02d}", team=personas.cp_team)
+        submitted_audit(case=case, overall="Inadequate", audit_date=_recent())
+
+    page = signed_in(personas.director).get("/").content.decode()
+
+    assert "Showing the latest 20 of 23." in page
+    assert 'href="/assurance/follow-up/">See all 23 in the follow-up list</a>' in page
+    # The follow-up list holds every one of them.
+    queue = signed_in(personas.director).get("/assurance/follow-up/").content.decode()
+    assert all(f"CP-BAD-{n:02d}" in queue for n in range(23))
+
+
+def test_a_list_that_fits_says_nothing_of_more(personas: Personas) -> None:
+    case = CaseFactory(child_id="CP-ONE-BAD", team=personas.cp_team)
+    submitted_audit(case=case, overall="Critical", audit_date=_recent())
+    page = signed_in(personas.director).get("/").content.decode()
+    assert "CP-ONE-BAD" in page
+    assert "Showing the latest" not in page
+
+
+def test_the_monthly_report_is_linked_for_those_who_may_read_it(personas: Personas) -> None:
+    for person in (personas.director, personas.head_of_cp, personas.performance):
+        assert 'href="/reports/">Read the monthly report</a>' in (
+            signed_in(person).get("/").content.decode()
+        ), person.role
+    for person in (personas.auditor, personas.practitioner):
+        assert "Read the monthly report" not in signed_in(person).get("/").content.decode()

@@ -24,8 +24,13 @@ from qpa.reports.counting import counted_audits
 from qpa.tools.models import AuditTool, RatingScale
 
 RECENT_DAYS = 90
+# How many rows a list of the home page shows; the rest are a link away.
+LIST_LENGTH = 20
 # The home page's lists of audits and allocations: each names children.
 CASE_DATA_LISTS = ("allocations_due", "drafts", "recent_submitted", "needs_action", "my_audits")
+# The lists of audits cut at a length, each told its whole count (`<name>_total`), so that
+# the page says "Showing the latest 20 of 37" rather than stopping without a word.
+COUNTED_LISTS = {"recent_submitted": 10, "needs_action": LIST_LENGTH, "my_audits": LIST_LENGTH}
 
 
 @require_GET
@@ -40,14 +45,19 @@ def home(request: HttpRequest) -> HttpResponse:
         context["drafts"] = visible.filter(auditor=user, status=AuditStatus.DRAFT)
         context["recent_submitted"] = visible.filter(
             auditor=user, status=AuditStatus.SUBMITTED, audit_date__gte=since
-        )[:10]
+        )
         context["allocations_due"] = my_allocations(user=user).filter(
             status=AllocationStatus.ALLOCATED
-        )[:20]
+        )[:LIST_LENGTH]
     if user_can(user, Permission.FOLLOW_UP):
-        context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)[:20]
+        context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)
     if user.role == Role.PRACTITIONER:
-        context["my_audits"] = visible[:20]
+        context["my_audits"] = visible
+    for name, length in COUNTED_LISTS.items():
+        if name in context:
+            context[f"{name}_total"] = context[name].count()
+            context[name] = context[name][:length]
+    context["can_read_reports"] = user_can(user, Permission.READ_REPORTS)
     if user_can(user, Permission.SEE_SERVICE_FIGURES):
         context["figures"] = _this_month_by_area()
     if user_can(user, Permission.MANAGE_CYCLES):
