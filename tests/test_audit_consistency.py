@@ -5,6 +5,7 @@ the case's facts beside every audit page, never its date of birth."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -14,8 +15,9 @@ from django.core.exceptions import ValidationError
 
 from qpa.audits import services
 from qpa.audits.consistency import consistency_gap
-from qpa.audits.models import Audit, AuditStatus, DomainRating
+from qpa.audits.models import Audit, AuditAlert, AuditStatus, DomainRating
 from qpa.cases.models import Case
+from qpa.notifications.models import Notification
 from qpa.tools.models import Rating
 from tests.support.audits import (
     JSON_SAVE,
@@ -252,6 +254,36 @@ def test_only_those_alerted_are_asked_to_acknowledge_a_critical_audit(world: Wor
     assert "Child protection conference is rated Critical." in page
     assert "Acknowledge it today." not in page  # the auditor has nothing to acknowledge
     assert "Its team manager and Head of Service are asked to acknowledge it today." in page
+
+
+def test_a_critical_alert_is_acknowledged_from_the_audit_page_for_everyone(
+    world: World,
+) -> None:
+    audit = submit(completed(started(world), overall="Adequate", domains={3: "Critical"}))
+    head = signed_in(world.head)
+    page = head.get(f"/audits/{audit.public_id}/").content.decode()
+    button = re.search(r'<form method="post" action="(/notifications/[^"]+/acknowledge/)"', page)
+    assert button is not None and "Acknowledge the alert" in page
+    answer = head.post(button.group(1), {"back": "item"})
+    assert answer.status_code == 302 and answer["Location"] == audit.get_absolute_url()
+    for reader in (world.head, world.amy):
+        page = signed_in(reader).get(f"/audits/{audit.public_id}/").content.decode()
+        assert f"Acknowledged by {world.head} on " in page, reader
+        assert "Acknowledge it today." not in page and "Acknowledge the alert" not in page
+    # From the inbox, the button still goes back to the inbox.
+    amy = signed_in(world.amy)
+    mine = Notification.objects.get(recipient=world.amy, kind="audits.critical")
+    assert amy.post(f"/notifications/{mine.public_id}/acknowledge/")["Location"] == (
+        "/notifications/"
+    )
+
+
+def test_a_critical_audit_that_alerted_nobody_says_so(world: World) -> None:
+    audit = submit(completed(started(world), overall="Adequate", domains={3: "Critical"}))
+    AuditAlert.objects.filter(audit=audit).delete()
+    page = signed_in(world.cal).get(f"/audits/{audit.public_id}/").content.decode()
+    assert "QPA sent no alert for it" in page
+    assert "are asked to acknowledge it today" not in page
 
 
 def test_an_inadequate_overall_judgement_needs_immediate_manager_action(world: World) -> None:

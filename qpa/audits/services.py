@@ -338,6 +338,38 @@ def safeguarding_alerts(audit: Audit) -> list[AuditAlert]:
     )
 
 
+@dataclass(frozen=True)
+class CriticalAlertState:
+    """Where the critical alert of an audit's latest submission stands, for one reader:
+    the alert sent to them (to acknowledge on the audit's page), and who acknowledged it
+    for everyone, if anyone has. ``sent`` is false when it went to nobody."""
+
+    sent: bool
+    mine: Any  # the reader's own Notification of it, or None
+    acknowledged_by: Any
+    acknowledged_at: Any
+
+
+def critical_alert_state(audit: Audit, user: User) -> CriticalAlertState:
+    alerts = list(
+        AuditAlert.objects.filter(audit=audit, severity=Severity.CRITICAL)
+        .select_related("notification__acknowledged_by", "submission")
+        .order_by("-notification__created_at", "-id")
+    )
+    if not alerts:
+        return CriticalAlertState(False, None, None, None)
+    latest = alerts[0].submission_id
+    current = [alert.notification for alert in alerts if alert.submission_id == latest]
+    mine = next((n for n in current if n.recipient_id == user.pk), None)
+    done = next((n for n in current if n.acknowledged_at is not None), None)
+    return CriticalAlertState(
+        sent=True,
+        mine=mine,
+        acknowledged_by=done.acknowledged_by if done else None,
+        acknowledged_at=done.acknowledged_at if done else None,
+    )
+
+
 # --- Progress ------------------------------------------------------------------------
 
 

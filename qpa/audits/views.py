@@ -293,9 +293,10 @@ def audit_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "history": audit.changes.select_related("actor").all(),
             "second_look": second_look_of(audit),
             "manager_action": action,
-            # Only those the critical alert went to are asked to acknowledge it.
-            "alerted": severity is not None
-            and user.pk in {person.pk for person in services.alert_recipients(audit)},
+            # Only those the critical alert went to are asked to acknowledge it, here.
+            "critical_alert": services.critical_alert_state(audit, user)
+            if severity == "critical"
+            else None,
             "facts": _facts(audit),
             "gap": consistency_gap(audit.overall_rating, _domain_ratings(tasks)),
             **_safety_context(audit),

@@ -69,6 +69,9 @@ def acknowledge(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         # Only urgent notifications have an acknowledge address.
         raise Http404 from error
     messages.success(request, f"Acknowledged: {notification.subject}")
+    if request.POST.get("back") == "item" and notification.url.startswith("/"):
+        # From the page the alert is about (its own address, made by QPA, never input).
+        return redirect(notification.url)
     return _back_to_inbox(request)
 
 
