@@ -16,7 +16,7 @@ from django.utils import timezone
 from qpa.accounts.models import Role
 from qpa.audits.models import Audit, AuditReply, AuditStatus
 from qpa.core.models import Event
-from tests.support.audits import cp_case, started
+from tests.support.audits import completed, cp_case, started, submit
 from tests.support.factories import CaseFactory, UserFactory, allocate, submitted_audit
 from tests.support.people import signed_in
 from tests.support.worlds import World, build_world
@@ -69,6 +69,33 @@ def test_a_practitioner_lists_only_submitted_audits_of_their_own_cases(world: Wo
     page = signed_in(world.practitioner).get(LIST).content.decode()
     assert _child_ids(page) == ["CPA02", "CPA00"]
     assert str(draft.public_id) not in page
+
+
+def test_an_auditor_reads_another_auditors_audit_of_their_team_once_submitted(
+    world: World,
+) -> None:
+    """amy manages CP One; cal's draft of a CP One case is not hers to read until cal
+    submits it. harriet, Head of Service for the area, oversees it as a draft."""
+    draft = started(world)
+    page = f"/audits/{draft.public_id}/"
+    amy, harriet = signed_in(world.amy), signed_in(world.head)
+    assert amy.get(page).status_code == 404
+    assert str(draft.public_id) not in amy.get(LIST, {"status": "draft"}).content.decode()
+    assert harriet.get(page).status_code == 200
+    # A safeguarding concern raised in the draft alerts amy, and the alert leads to it.
+    concern = {
+        "version": str(Audit.objects.get(pk=draft.pk).version),
+        "child_safe": "not_sure",
+        "child_safe_reason": "No visit recorded for eight weeks.",
+        "then": "continue",
+    }
+    assert signed_in(world.cal).post(f"{page}safety/", concern).status_code == 302
+    assert amy.get(page).status_code == 200
+
+
+def test_an_auditor_reads_a_submitted_audit_of_their_team(world: World) -> None:
+    audit = submit(completed(started(world)))
+    assert signed_in(world.amy).get(f"/audits/{audit.public_id}/").status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.PERFORMANCE, Role.ADMINISTRATOR])

@@ -8,7 +8,7 @@ from django.db.models import F, Q, QuerySet
 
 from qpa.accounts.models import Role
 from qpa.audits.blind import audits_not_blind
-from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.models import Audit, AuditAlert, AuditStatus
 from qpa.cases.selectors import cases_visible_to
 
 
@@ -21,6 +21,15 @@ def audits_visible_to(*, user: Any) -> QuerySet[Audit]:
     if user.role == Role.PRACTITIONER:
         # A practitioner reads findings once submitted, never a draft.
         audits = audits.filter(status=AuditStatus.SUBMITTED)
+    elif user.role == Role.AUDITOR:
+        # Another auditor's draft is unfinished work, perhaps of a case of the reader's
+        # own team, which they may not audit (qpa.cycles.independence): an auditor reads
+        # it once submitted. A draft that raised a safeguarding alert to them stays open
+        # to them: the alert leads to it. Heads of Service oversee drafts in their remit.
+        alerted = AuditAlert.objects.filter(notification__recipient=user).values("audit_id")
+        audits = audits.filter(
+            Q(status=AuditStatus.SUBMITTED) | Q(auditor=user) | Q(pk__in=alerted)
+        )
     # The blind rule of moderation (qpa.audits.blind), here so that no page, export or
     # API can miss it: the two audits of a moderated case stay out of each other's
     # auditor's reach until both are submitted (docs/moderation.md).
