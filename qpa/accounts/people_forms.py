@@ -22,7 +22,7 @@ class TeamChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 
 class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj} ({obj.role_label})"
+        return f"{obj}, {obj.role_label}"
 
 
 class PeopleFilterForm(GovukForm):

@@ -274,7 +274,7 @@ class RecommendationForm(GovukForm):
             raise TypeError("suggested_owner must be a choice of people")
         field.choices = [
             ("", "No one in particular"),
-            *((p.pk, f"{p} ({p.role_label})") for p in people),
+            *((p.pk, f"{p}, {p.role_label}") for p in people),
         ]
 
     def clean_suggested_owner(self) -> User | None:

@@ -207,7 +207,7 @@ class SampleSizeForm(GovukForm):
 
 class PeopleField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj} ({obj.role_label})"
+        return f"{obj}, {obj.role_label}"
 
 
 class AuditorsForm(GovukForm):
@@ -234,7 +234,7 @@ class CapacityForm(GovukForm):
         super().__init__(*args, **kwargs)
         for person in auditors:
             self.fields[f"capacity_{person.username}"] = forms.IntegerField(
-                label=f"{person} ({person.role_label})",
+                label=f"{person}, {person.role_label}",
                 min_value=1,
                 max_value=500,
                 widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-3"}),

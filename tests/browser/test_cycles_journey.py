@@ -59,13 +59,13 @@ def test_create_draw_allocate_and_the_auditor_sees_the_allocation(
     page.get_by_label("Monthly").check()
     _continue(page)
     for person in (world.amy, world.bob, world.cal):
-        page.get_by_label(f"{person} (Auditor (Senior Team Manager))").check()
+        page.get_by_label(f"{person}, Auditor (Senior Team Manager)").check()
     _continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "How many cases can each auditor take?"
     )
     for person in (world.amy, world.bob, world.cal):
-        page.get_by_label(f"{person} (Auditor (Senior Team Manager))").fill("3")
+        page.get_by_label(f"{person}, Auditor (Senior Team Manager)").fill("3")
     _continue(page)
     when = page.get_by_role("group", name="When are the audits due?")
     when.get_by_label("Day").fill("31")

@@ -203,7 +203,7 @@ def test_from_an_empty_database_to_the_first_cycle(
     page.get_by_label("Monthly").check()
     page.get_by_role("button", name="Continue").click()
     assert_accessible(page)
-    page.get_by_label("Nia Jones (Auditor (Senior Team Manager))").check()
+    page.get_by_label("Nia Jones, Auditor (Senior Team Manager)").check()
     page.get_by_role("button", name="Continue").click()
     # One auditor: the question itself labels the one box.
     page.locator("input[name='capacity_nia.jones']").fill("3")
