@@ -3,6 +3,7 @@ the comparison page, the directors' notifications and the command."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -339,3 +340,22 @@ def test_the_api_reads_a_reaudit_and_its_comparison_within_remit(world: World) -
     }
     outsider = as_user(world.practitioner)
     assert outsider.get(f"/api/v1/reaudits/{reaudit.public_id}").status_code == 404
+
+
+def test_a_reaudit_past_its_due_date_reads_overdue(world: World) -> None:
+    quarter, when = _last_quarter()
+    case = world.cases["CP One"][0]
+    _inadequate(world, case, when=when)
+    call_command("reaudit", "draw", "--quarter", quarter, "--count", "1")
+    reaudit = ReAudit.objects.get()
+    head = signed_in(world.head)
+
+    def status() -> str:
+        page = head.get("/assurance/reaudits/").content.decode()
+        row = next(r for r in page.split("<tr") if case.child_id in r).split("</tr>")[0]
+        tag = re.search(r'<strong class="govuk-tag[^"]*">([^<]+)</strong>', row)
+        return tag.group(1) if tag else ""
+
+    assert status() == "To do"
+    ReAudit.objects.filter(pk=reaudit.pk).update(due_date=timezone.localdate() - timedelta(days=1))
+    assert status() == "Overdue"

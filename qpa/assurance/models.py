@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from qpa.core.models import BaseModel
 from qpa.cycles.sampling import ALGORITHM
@@ -102,6 +103,11 @@ class ReAudit(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("assurance:reaudit-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not submitted, and its due date is past (as an allocation's is_overdue)."""
+        return self.reaudit.status != "submitted" and self.due_date < timezone.localdate()
 
 
 class ModerationDraw(BaseModel):
