@@ -496,3 +496,150 @@ def test_hidden_counts_are_never_spliced_into_the_moderation_sentence() -> None:
         "The overall grade was agreed for 3 cases: too few to say how often moderation changes it."
     )
     assert changed_sentence(_agreement(agreed=0, changed=0)) == ""
+
+
+# --- PDF tables fit their numbers and words --------------------------------------------
+
+
+def _briefing(personas: Personas, *, unsuppressed: bool) -> Any:
+    from qpa.reports.briefing import BriefingHeading, briefing_content
+
+    params = ReportParams.build(
+        period_from=date(2009, 10, 1),
+        period_to=date(2010, 2, 1),
+        tool="quality-of-practice",
+        reader=personas.director,
+        unsuppressed=unsuppressed,
+    )
+    return briefing_content(build_report(params), BriefingHeading())
+
+
+def _flat(flowables: list[Any]) -> list[Any]:
+    """The story's flowables with those kept together taken out of their group."""
+    out = []
+    for flowable in flowables:
+        inner = getattr(flowable, "_content", None)
+        out.extend(_flat(inner) if isinstance(inner, list) else [flowable])
+    return out
+
+
+def _words_as_laid_out(cell: Any, width: float) -> list[str]:
+    """The words of a cell's lines as ReportLab breaks them in a column this wide."""
+    cell.wrap(width, 10_000)
+    lines = cell.blPara.lines
+    if cell.blPara.kind == 0:
+        return [word for _, words in lines for word in words]
+    return [word for line in lines for frag in line.words for word in frag.text.split()]
+
+
+@pytest.mark.parametrize("unsuppressed", [True, False])
+def test_pdf_tables_never_break_a_number_or_a_word(
+    client: Client, personas: Personas, unsuppressed: bool
+) -> None:
+    from reportlab.platypus import Table as PdfTable
+
+    from qpa.reports import briefing_pdf
+    from qpa.reports.briefing import TableBlock
+
+    content = _briefing(personas, unsuppressed=unsuppressed)
+    blocks = [b for b in content.blocks if isinstance(b, TableBlock)]
+    story = _flat(briefing_pdf.PdfBriefing(content).story())
+    drawn = [f for f in story if isinstance(f, PdfTable)][1:]  # after the heading block
+    assert len(drawn) == len(blocks) >= 8
+    narrower = []
+    for block, table in zip(blocks, drawn, strict=True):
+        layout = briefing_pdf.table_layout(block)
+        widths = list(table._colWidths)
+        assert widths == layout.widths, block.title
+        page = briefing_pdf.LANDSCAPE_TEXT_WIDTH if layout.landscape else briefing_pdf.TEXT_WIDTH
+        assert sum(widths) <= page + 0.01, block.title
+        assert not layout.landscape, block.title  # these all fit the portrait page
+        if layout.font_size < briefing_pdf.TABLE_FONT:
+            narrower.append(block.title)
+        padding = 2 * briefing_pdf.CELL_PADDING
+        for number, row in enumerate([block.header, *block.rows]):
+            font = briefing_pdf.BOLD if number == 0 else briefing_pdf.FONT
+            for column, text in enumerate(row):
+                for word in text.split():
+                    needed = stringWidth(word, font, layout.font_size) + padding
+                    assert needed <= widths[column], (block.title, word, widths[column])
+        # ReportLab lays out every cell with each of its words whole.
+        for row in table._cellvalues:
+            for width, cell in zip(widths, row, strict=True):
+                words = _words_as_laid_out(cell, width - padding)
+                assert words == cell.getPlainText().split(), (block.title, words)
+    # The widest tables are set a size smaller rather than squeezed.
+    assert "Domain ratings" in narrower or unsuppressed
+
+
+def test_the_pdf_briefing_prints_every_table_word_whole(client: Client) -> None:
+    # Suppressed: "not shown" fills the narrow rating columns of the domain table.
+    query = QUERY.replace("&unsuppressed=1", "")
+    response = client.get(f"/reports/export.pdf?{query}")
+    assert response.status_code == 200
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    printed = {word for text in texts for word in text.split()}
+    for word in ("shown", "Supervision/Management", "Engagement/professional", "applicable"):
+        assert word in printed, word
+    assert not {"s", "hown", "Rate", "Supervision/Manageme"} & printed
+
+
+def test_each_pdf_chart_shares_its_page_with_its_table(client: Client) -> None:
+    response = client.get(f"/reports/export.pdf?{QUERY}")
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    captions = [
+        "Bar chart of overall ratings",
+        "Stacked bar chart of each domain's ratings",
+        "Stacked bar chart of cases audited by rating per month",
+        "Bar chart comparing good practice",
+        "Bar chart comparing poor practice",
+        "Stacked bar chart of Child Protection Core Assessment ratings",
+    ]
+    for caption in captions:
+        page = next(t for t in texts if caption in t)
+        after = page[page.index(caption) :]
+        # The table of its figures starts right after it, on the same page.
+        assert re.search(r"\n\s*(Rating|Domain|Month)\s*\n", after), caption
+
+
+def test_a_table_too_wide_for_the_page_is_set_smaller_then_landscape() -> None:
+    from qpa.reports import briefing_pdf
+    from qpa.reports.briefing import Briefing, Heading, Para, TableBlock
+
+    def wide(columns: int) -> TableBlock:
+        header = ["Domain", *[f"February {2000 + c} (%)" for c in range(columns)]]
+        row = ["Supervision/Management Overview", *["1000.0"] * columns]
+        return TableBlock("Wide", header, [row, row], [False, *[True] * columns])
+
+    # A little too wide at 8.5 points: a smaller type, on the portrait page.
+    slightly = briefing_pdf.table_layout(wide(7))
+    assert not slightly.landscape
+    assert briefing_pdf.TABLE_FONTS[-1] <= slightly.font_size < briefing_pdf.TABLE_FONT
+    # Far too wide even at 7 points: a landscape page, words and numbers whole.
+    far = briefing_pdf.table_layout(wide(11))
+    assert far.landscape
+    assert sum(far.widths) <= briefing_pdf.LANDSCAPE_TEXT_WIDTH + 0.01
+    assert far.widths[1] >= stringWidth("February", briefing_pdf.BOLD, far.font_size) + 8
+
+    paper = Briefing(
+        marking="OFFICIAL-SENSITIVE",
+        title="Wide",
+        date="1 March 2010",
+        heading_rows=[("Title", "Wide")],
+        blocks=[
+            Heading("Before", 2),
+            Para("Text."),
+            Heading("A wide table", 2),
+            wide(11),
+            Heading("After", 2),
+            Para("Text."),
+        ],
+    )
+    pages = PdfReader(io.BytesIO(briefing_pdf.PdfBriefing(paper).render())).pages
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in pages]
+    assert [w > h for w, h in sizes] == [False, True, False]
+    texts = [p.extract_text() for p in pages]
+    assert "A wide table" in texts[1] and "Supervision/Management" in texts[1]
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of 3" in text
+        assert text.count("OFFICIAL-SENSITIVE") == 2

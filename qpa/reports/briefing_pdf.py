@@ -4,15 +4,18 @@ from the same blocks as the Word briefing (docs/decisions/0090-pdf-briefing-with
 A4 portrait; on every page the protective marking and the title at the top, and
 "Page X of Y", the date and the marking at the foot (the total is known once the last
 page is laid out, so pages are kept until then); tables with column widths fitted to
-their text, their header row repeated on each page, kept with their caption, and kept
-whole when they fit on a page; the key kept together; charts as 300 dpi pictures, each
-followed by its alternative text as a caption. Text is DejaVu Sans (shipped with
-matplotlib), so any name prints.
+their text, never narrower than a column's longest word or number (`table_layout`: a
+table too wide for the page is set in a smaller type, and only failing that on a
+landscape page), their header row repeated on each page, kept with their caption, and
+kept whole when they fit on a page; the key kept together; charts as 300 dpi pictures,
+each followed by its alternative text as a caption and kept with its table. Text is
+DejaVu Sans (shipped with matplotlib), so any name prints.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -23,20 +26,25 @@ import matplotlib
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm, mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
+    BaseDocTemplate,
     CondPageBreak,
     Flowable,
+    Frame,
     Image,
     KeepTogether,
     ListFlowable,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     TableStyle,
 )
@@ -52,7 +60,6 @@ from qpa.reports.briefing import (
     Para,
     TableBlock,
     briefing_content,
-    column_widths,
 )
 from qpa.reports.report import Report
 
@@ -73,12 +80,36 @@ pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldI
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 SIDE_MARGIN = 2.5 * cm
+TOP_MARGIN, BOTTOM_MARGIN = 2.5 * cm, 2.4 * cm
 TEXT_WIDTH = PAGE_WIDTH - 2 * SIDE_MARGIN
+LANDSCAPE_TEXT_WIDTH = PAGE_HEIGHT - 2 * SIDE_MARGIN
 TABLE_FONT = 8.5
+# A table too wide for the page at TABLE_FONT tries each smaller size in turn; 7 points of
+# DejaVu Sans still reads easily on paper.
+TABLE_FONTS = (TABLE_FONT, 8.0, 7.5, 7.0)
 CELL_PADDING = 4
+# ReportLab breaks a word that is wider than its column by any rounding at all.
+WIDTH_SLACK = 1.0
 INK = colors.HexColor("#0B0C0C")
 
+
+def _cell_styles(size: float) -> dict[str, ParagraphStyle]:
+    """A table's cells and header in type of `size` points, numbers to the right."""
+    leading = size + 2
+    return {
+        "cell": ParagraphStyle("cell", fontName=FONT, fontSize=size, leading=leading),
+        "cell-number": ParagraphStyle(
+            "cell-number", fontName=FONT, fontSize=size, leading=leading, alignment=TA_RIGHT
+        ),
+        "head": ParagraphStyle("head", fontName=BOLD, fontSize=size, leading=leading),
+        "head-number": ParagraphStyle(
+            "head-number", fontName=BOLD, fontSize=size, leading=leading, alignment=TA_RIGHT
+        ),
+    }
+
+
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13.5, spaceAfter=5)
+_TABLE_STYLES = {size: _cell_styles(size) for size in TABLE_FONTS}
 STYLES = {
     "body": _BODY,
     "note": ParagraphStyle("note", parent=_BODY, fontSize=9, leading=12),
@@ -88,14 +119,6 @@ STYLES = {
     ),
     "table-title": ParagraphStyle(
         "table-title", parent=_BODY, fontName=BOLD, fontSize=9.5, spaceBefore=4, spaceAfter=3
-    ),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=TABLE_FONT, leading=10.5),
-    "cell-number": ParagraphStyle(
-        "cell-number", fontName=FONT, fontSize=TABLE_FONT, leading=10.5, alignment=TA_RIGHT
-    ),
-    "head": ParagraphStyle("head", fontName=BOLD, fontSize=TABLE_FONT, leading=10.5),
-    "head-number": ParagraphStyle(
-        "head-number", fontName=BOLD, fontSize=TABLE_FONT, leading=10.5, alignment=TA_RIGHT
     ),
     1: ParagraphStyle(
         "h1", fontName=BOLD, fontSize=14, leading=18, spaceBefore=10, spaceAfter=6,
@@ -112,12 +135,81 @@ STYLES = {
 }  # fmt: skip
 
 
-def _measure(text: str, bold: bool) -> float:
-    return pdfmetrics.stringWidth(text, BOLD if bold else FONT, TABLE_FONT)
-
-
 def _text(text: str) -> str:
     return escape(text)
+
+
+# --- Fitting a table to the page ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    font_size: float
+    widths: list[float]
+    landscape: bool
+
+
+def _needs(block: TableBlock, size: float) -> tuple[list[float], list[float]]:
+    """Each column's least width (its longest word or number, which must never be
+    broken) and the width that puts its longest cell on one line, padding included."""
+    columns = len(block.header)
+    least = [0.0] * columns
+    most = [0.0] * columns
+    extra = 2 * CELL_PADDING + WIDTH_SLACK
+    for index, row in enumerate([block.header, *block.rows]):
+        font = BOLD if index == 0 else FONT
+        for c, text in enumerate(row):
+            words = text.split() or [""]
+            widest = max(pdfmetrics.stringWidth(w, font, size) for w in words)
+            least[c] = max(least[c], widest + extra)
+            most[c] = max(most[c], pdfmetrics.stringWidth(text, font, size) + extra)
+    return least, most
+
+
+def fitted_widths(block: TableBlock, available: float, size: float) -> list[float] | None:
+    """Column widths within `available` that break no word or number, or None when the
+    columns' longest words alone are wider than that.
+
+    Every column has its longest word; what is left goes first to the text columns
+    (a domain name on one line), then to the numbers' columns (their headers on fewer
+    lines), and what is left after that is shared in proportion, so that every table
+    spans the text width.
+    """
+    least, most = _needs(block, size)
+    if sum(least) > available:
+        return None
+    widths = list(least)
+    spare = available - sum(least)
+    text = [c for c, number in enumerate(block.numeric) if not number]
+    numbers = [c for c, number in enumerate(block.numeric) if number]
+    for group in (text, numbers):
+        lacking = {c: most[c] - widths[c] for c in group if most[c] > widths[c]}
+        wanted = sum(lacking.values())
+        if not wanted or spare <= 0:
+            continue
+        given = min(spare, wanted)
+        for c, lack in lacking.items():
+            widths[c] += given * lack / wanted
+        spare -= given
+    if spare > 0:
+        total = sum(widths)
+        widths = [w + spare * w / total for w in widths]
+    return widths
+
+
+def table_layout(block: TableBlock) -> TableLayout:
+    """The largest type in which the table fits the portrait page without breaking a
+    word or number; failing that, a landscape page; failing even that (a table of
+    dozens of columns), the landscape page with its columns squeezed."""
+    for landscape_page, available in ((False, TEXT_WIDTH), (True, LANDSCAPE_TEXT_WIDTH)):
+        for size in TABLE_FONTS:
+            widths = fitted_widths(block, available, size)
+            if widths is not None:
+                return TableLayout(size, widths, landscape_page)
+    size = TABLE_FONTS[-1]
+    least, _ = _needs(block, size)
+    scale = LANDSCAPE_TEXT_WIDTH / sum(least)
+    return TableLayout(size, [w * scale for w in least], True)
 
 
 class _NumberedCanvas(Canvas):
@@ -142,18 +234,37 @@ class _NumberedCanvas(Canvas):
 
     def _decorate(self, total: int) -> None:
         b = self._briefing
+        width, height = self._pagesize  # type: ignore[attr-defined]  # a landscape page too
         self.saveState()
         self.setFillColor(INK)
         self.setFont(BOLD, 10)
-        self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 12 * mm, b.marking)
+        self.drawCentredString(width / 2, height - 12 * mm, b.marking)
         self.setFont(FONT, 8.5)
-        self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 17 * mm, b.title)
+        self.drawCentredString(width / 2, height - 17 * mm, b.title)
         self.setFont(FONT, 8.5)
         self.drawString(SIDE_MARGIN, 14 * mm, f"Page {self.getPageNumber()} of {total}")
-        self.drawRightString(PAGE_WIDTH - SIDE_MARGIN, 14 * mm, b.date)
+        self.drawRightString(width - SIDE_MARGIN, 14 * mm, b.date)
         self.setFont(BOLD, 10)
-        self.drawCentredString(PAGE_WIDTH / 2, 8 * mm, b.marking)
+        self.drawCentredString(width / 2, 8 * mm, b.marking)
         self.restoreState()
+
+
+def _page_template(name: str, size: tuple[float, float]) -> PageTemplate:
+    # No side padding: the text is the 16 cm between the margins, as the charts are drawn.
+    frame = Frame(
+        SIDE_MARGIN,
+        BOTTOM_MARGIN,
+        size[0] - 2 * SIDE_MARGIN,
+        size[1] - TOP_MARGIN - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        id=name,
+    )
+    return PageTemplate(id=name, frames=[frame], pagesize=size)
+
+
+# What moves to another page or page template rather than drawing anything.
+_PAGE_CONTROL = (CondPageBreak, PageBreak, ActionFlowable)
 
 
 class PdfBriefing:
@@ -163,30 +274,47 @@ class PdfBriefing:
     def render(self) -> bytes:
         b = self.briefing
         out = io.BytesIO()
-        document = SimpleDocTemplate(
+        document = BaseDocTemplate(
             out,
             pagesize=A4,
+            pageTemplates=[
+                _page_template("portrait", A4),
+                _page_template("landscape", landscape(A4)),
+            ],
             leftMargin=SIDE_MARGIN,
             rightMargin=SIDE_MARGIN,
-            topMargin=2.5 * cm,
-            bottomMargin=2.4 * cm,
+            topMargin=TOP_MARGIN,
+            bottomMargin=BOTTOM_MARGIN,
             title=b.title,
             subject=b.marking,
             keywords=[b.marking],
             creator="Quality of Practice Audit",
             lang="en-GB",
         )
+        document.build(self.story(), canvasmaker=partial(_NumberedCanvas, briefing=b))
+        return out.getvalue()
+
+    def story(self) -> list[Flowable]:
         story: list[Flowable] = [self._heading_block(), Spacer(1, 10)]
         headings: list[Flowable] = []
-        for block in b.blocks:
-            flowables = self._flowables(block)
+        blocks = self.briefing.blocks
+        index = 0
+        while index < len(blocks):
+            block = blocks[index]
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            if isinstance(block, ChartBlock) and isinstance(following, TableBlock):
+                flowables = self._table(following, chart=block)
+                index += 2
+            else:
+                flowables = self._flowables(block)
+                index += 1
             if isinstance(block, Heading):
                 headings.extend(flowables)
                 continue
             if headings:
                 # A heading never ends a page: it goes with what it heads (a chart, or a
-                # table's title and first rows).
-                at = next(i for i, f in enumerate(flowables) if not isinstance(f, CondPageBreak))
+                # table's title and first rows), onto a landscape page with its table.
+                at = next(i for i, f in enumerate(flowables) if not isinstance(f, _PAGE_CONTROL))
                 story.extend(flowables[:at])
                 first = flowables[at]
                 # Flattened: ReportLab breaks the page before a KeepTogether nested in one.
@@ -197,12 +325,12 @@ class PdfBriefing:
             else:
                 story.extend(flowables)
         story.extend(headings)
-        document.build(story, canvasmaker=partial(_NumberedCanvas, briefing=b))
-        return out.getvalue()
+        return story
 
     def _heading_block(self) -> Flowable:
+        styles = _TABLE_STYLES[TABLE_FONT]
         rows = [
-            [Paragraph(_text(label), STYLES["head"]), Paragraph(_text(value), STYLES["cell"])]
+            [Paragraph(_text(label), styles["head"]), Paragraph(_text(value), styles["cell"])]
             for label, value in self.briefing.heading_rows
         ]
         table = PdfTable(rows, colWidths=[4 * cm, TEXT_WIDTH - 4 * cm], hAlign="LEFT")
@@ -233,20 +361,21 @@ class PdfBriefing:
             return [KeepTogether([Paragraph(_text(line), STYLES["body"]) for line in block.lines])]
         raise TypeError(f"No PDF drawing for {block!r}")
 
-    def _table(self, block: TableBlock) -> list[Flowable]:
-        widths = column_widths(block, TEXT_WIDTH, _measure, 2 * CELL_PADDING)
+    def _table(self, block: TableBlock, chart: ChartBlock | None = None) -> list[Flowable]:
+        layout = table_layout(block)
+        styles = _TABLE_STYLES[layout.font_size]
 
         def cells(values: list[str], head: bool) -> list[Paragraph]:
             return [
                 Paragraph(
                     _text(text),
-                    STYLES[("head" if head else "cell") + ("-number" if number else "")],
+                    styles[("head" if head else "cell") + ("-number" if number else "")],
                 )
                 for text, number in zip(values, block.numeric, strict=True)
             ]
 
         data = [cells(block.header, True), *[cells(row, False) for row in block.rows]]
-        table = PdfTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table = PdfTable(data, colWidths=layout.widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
@@ -261,16 +390,33 @@ class PdfBriefing:
             )
         )
         title = Paragraph(_text(block.title), STYLES["table-title"])
-        # A table that fits on a page stays whole with its title; a longer one starts
-        # where its title, header and a few rows fit, and repeats its header.
-        return [CondPageBreak(4 * cm), KeepTogether([title, table]), Spacer(1, 8)]
+        if chart is None:
+            # A table that fits on a page stays whole with its title; a longer one starts
+            # where its title, header and a few rows fit, and repeats its header.
+            flowables: list[Flowable] = [CondPageBreak(4 * cm), KeepTogether([title, table])]
+        else:
+            # A chart and the table of its figures go on one page; a table too long for
+            # that starts on the page of its chart.
+            flowables = [KeepTogether([*self._chart_parts(chart), title, table])]
+        flowables.append(Spacer(1, 8))
+        if layout.landscape:
+            return [
+                NextPageTemplate("landscape"),
+                PageBreak(),
+                *flowables,
+                NextPageTemplate("portrait"),
+                PageBreak(),
+            ]
+        return flowables
 
     def _chart(self, block: ChartBlock) -> list[Flowable]:
+        return [KeepTogether(self._chart_parts(block))]
+
+    def _chart_parts(self, block: ChartBlock) -> list[Flowable]:
         data, (width, height) = charts.chart_png(block.spec)
         shown = min(TEXT_WIDTH, width * 72)
         picture = Image(io.BytesIO(data), width=shown, height=shown * height / width)
-        caption = Paragraph(_text(block.caption), STYLES["caption"])
-        return [KeepTogether([picture, caption])]
+        return [picture, Paragraph(_text(block.caption), STYLES["caption"])]
 
 
 def briefing_pdf(

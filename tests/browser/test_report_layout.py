@@ -54,3 +54,56 @@ def test_every_table_fits_at_1280_and_the_page_reflows_at_320(
         assert measured["page"] <= width, measured["page"]
         assert_accessible(page)
         context.close()
+
+
+CHARTS = """() => [...document.querySelectorAll('main img[src^="/reports/chart/"]')].map(img => {
+  const region = img.closest('[role="region"]');
+  // The next region holding a table, with nothing but the ratings key between.
+  let next = region && region.nextElementSibling;
+  while (next && next.tagName === 'P') next = next.nextElementSibling;
+  return {
+    alt: img.alt,
+    width: img.getBoundingClientRect().width,
+    loaded: img.complete && img.naturalWidth > 0,
+    region: region ? {
+      label: region.getAttribute('aria-label'),
+      tabindex: region.getAttribute('tabindex'),
+      room: region.clientWidth,
+      scrolls: region.scrollWidth > region.clientWidth,
+    } : null,
+    table: Boolean(next && next.matches('.qpa-table-scroll') && next.querySelector('table')),
+  };
+})"""
+
+
+def test_charts_keep_their_text_size_at_320_and_scroll_in_their_own_region(
+    browser: Browser, live_server: Any, tmp_path: Path
+) -> None:
+    load_briefing(tmp_path)
+    UserFactory(username="reader", role=Role.PERFORMANCE)
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill("reader")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/reports/?from=2009-10&to=2010-02&tool=quality-of-practice")
+    page.wait_for_load_state("networkidle")
+    charts = page.evaluate(CHARTS)
+    assert len(charts) == 6
+    labels = set()
+    for chart in charts:
+        assert chart["loaded"], chart["alt"]
+        # Drawn at the width its text was sized for, not shrunk to the phone's 290 px...
+        assert chart["width"] >= 560, chart
+        # ...inside a keyboard-scrollable region of its own, named, with its table after it.
+        region = chart["region"]
+        assert region is not None and region["tabindex"] == "0", chart
+        assert region["room"] < 320 and region["scrolls"], chart
+        assert region["label"] and region["label"] not in labels, chart
+        labels.add(region["label"])
+        assert chart["table"], chart
+    # The page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
