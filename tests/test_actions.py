@@ -199,7 +199,9 @@ def test_overdue_actions_escalate_to_the_owners_manager_once(
         overdue = _plan(world, inadequate, due=TODAY)
         on_time = _plan(world, inadequate, due=TODAY + timedelta(days=7))
         done = _plan(world, inadequate, due=TODAY)
-        services.action_complete(acting_user=world.amy, action=done, evidence="Done on time.")
+        services.action_complete(
+            acting_user=world.amy, action=done, evidence="Done on time; notes on the file."
+        )
     assert world.amy.manager == world.head
 
     with time_machine.travel(TODAY, tick=False):

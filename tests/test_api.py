@@ -438,7 +438,13 @@ def test_the_owner_moves_an_action_on_and_completes_it_with_evidence(scene: Scen
     assert bare.status_code == 400
     done = amy.patch(
         path,
-        {"status": "completed", "evidence": "Seen on 3 December."},
+        {"status": "completed", "evidence": "Seen"},
+        content_type="application/json",
+    )
+    assert done.status_code == 400 and "at least 20 characters" in done.content.decode()
+    done = amy.patch(
+        path,
+        {"status": "completed", "evidence": "Seen at home on 3 December; see case note 12."},
         content_type="application/json",
     )
     assert done.status_code == 200 and done.json()["status"] == "completed"

@@ -251,6 +251,19 @@ def _proposed(ctx: Ctx) -> Any:
     return found
 
 
+def _reopen(ctx: Ctx, data: Any, files: Any) -> forms.BaseForm:
+    """The reopening of amy's action, completed first when it is not (again)."""
+    from qpa.actions.forms import ActionReopenForm
+    from qpa.actions.models import ActionStatus
+
+    action = Action.objects.get(pk=ctx.action.pk)
+    if action.status != ActionStatus.COMPLETED:
+        action_services.action_complete(
+            acting_user=ctx.world.amy, action=action, evidence="Seen alone; notes on the file."
+        )
+    return ActionReopenForm(data) if data is not None else ActionReopenForm()
+
+
 TARGETS: dict[str, Target] = {
     # accounts
     "qpa.accounts.forms.SignInForm": Target(
@@ -287,6 +300,11 @@ TARGETS: dict[str, Target] = {
     "qpa.actions.forms.ActionCompleteForm": Target(
         url=lambda ctx: f"/actions/{ctx.action.public_id}/complete/",
         user=lambda ctx: ctx.world.amy,
+    ),
+    "qpa.actions.forms.ActionReopenForm": Target(
+        url=lambda ctx: f"/actions/{ctx.action.public_id}/reopen/",
+        user=lambda ctx: ctx.world.head,
+        build=_reopen,
     ),
     # audits
     "qpa.audits.forms.DomainForm": Target(

@@ -209,6 +209,11 @@ DECLARED: dict[str, Expect] = {
     "actions:action-complete": Expect(
         ALL_ROLES, ok=_ok(200, 403), kind="action", oracle=actions_visible_to
     ),
+    # Set-actions roles only (403 for the rest); the world's action is open, so there is
+    # nothing to reopen and they go back to it (tests/test_actions_reopen.py).
+    "actions:action-reopen": Expect(
+        ALL_ROLES, ok=_ok(302, 403), kind="action", oracle=actions_visible_to
+    ),
     "assurance:overview": Expect(ALL_ROLES - PRACTITIONERS),
     "assurance:moderation-list": Expect(ALL_ROLES - PRACTITIONERS),
     "assurance:reaudit-list": Expect(ALL_ROLES - PRACTITIONERS - REPORT_ONLY),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.actions.models import ActionStatus
+from qpa.actions.services import EVIDENCE_MINIMUM, REOPEN_REASON_MAX, evidence_problem
 from qpa.audits.services import MAX_TEXT
 from qpa.core.forms import GovukDateField, GovukForm
 from qpa.organisation.models import Team
@@ -52,7 +53,7 @@ def owner_choices(owners: list[User]) -> list[tuple[str, list[tuple[int, str]]]]
                 [
                     (
                         person.pk,
-                        f"{person}, team manager" if manages else f"{person} ({person.role_label})",
+                        f"{person}, team manager" if manages else f"{person}, {person.role_label}",
                     )
                     for manages, person in members
                 ],
@@ -126,10 +127,35 @@ class ActionStatusForm(GovukForm):
 class ActionCompleteForm(GovukForm):
     evidence = forms.CharField(
         label="Evidence of completion",
-        help_text="What was done, when, and where the record of it is.",
+        help_text=f"What was done, when, and where the record of it is: at least "
+        f"{EVIDENCE_MINIMUM} characters.",
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter the evidence that the action was completed."},
+    )
+
+    def clean_evidence(self) -> str:
+        evidence: str = self.cleaned_data["evidence"]
+        problem = evidence_problem(evidence)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return evidence
+
+
+class ActionReopenForm(GovukForm):
+    """Why a completed action is reopened: its owner is told, and it is shown on the
+    action's page."""
+
+    reason = forms.CharField(
+        label="Why are you reopening this action?",
+        help_text="Its owner is told, and the reason is shown with the action. Write "
+        "“the child”, never their name.",
+        max_length=REOPEN_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter why you are reopening the action.",
+            "max_length": f"Keep the reason to {REOPEN_REASON_MAX} characters or fewer.",
+        },
     )
 
 

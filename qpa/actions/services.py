@@ -1,22 +1,32 @@
 """Writes to follow-up actions: a Head of Service plans them on an audit rated
-inadequate or critical; owners move them on and complete them with evidence; overdue
-ones escalate to the owner's manager."""
+inadequate or critical; owners move them on and complete them with evidence that says
+something; those who set actions reopen a completed one, saying why; overdue ones
+escalate to the owner's manager."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
+from qpa.accounts.permissions import Permission, user_can
 from qpa.actions.models import Action, ActionStatus
 from qpa.audits.models import Audit, AuditStatus, RecommendationStatus, RecommendedAction
 from qpa.audits.services import MAX_TEXT, alert_recipients, audit_severity
-from qpa.core.events import event_record
+from qpa.core.events import MAX_DATA_STRING, event_record
+from qpa.core.models import Event
 from qpa.notifications.services import notification_send
+
+# The fewest characters of evidence an action is completed with: enough to say what was
+# done and where the record of it is ("ok" says neither).
+EVIDENCE_MINIMUM = 20
+# A reopening's reason is kept in the event log, whose values are at most this long.
+REOPEN_REASON_MAX = MAX_DATA_STRING
+REOPENED = "action.reopened"
 
 # People an action can be given to: those who work cases or manage them.
 OWNER_ROLES = {
@@ -35,6 +45,27 @@ def can_plan(user: User) -> bool:
 def can_manage(user: User, action: Action) -> bool:
     """The owner moves their action on; a Head of Service manages every action."""
     return user.is_active and (action.owner_id == user.pk or user.role == Role.HEAD_OF_SERVICE)
+
+
+def can_reopen(user: User) -> bool:
+    """Those who set actions reopen a completed one; an owner cannot undo a check on
+    their own work."""
+    return user_can(user, Permission.SET_ACTIONS)
+
+
+def evidence_problem(evidence: str) -> str | None:
+    """What is wrong with the evidence an action is completed with, or None."""
+    written = len(evidence.strip())
+    if not written:
+        return "Enter the evidence that the action was completed."
+    if written < EVIDENCE_MINIMUM:
+        return (
+            "Say what was done and where the evidence is, in at least "
+            f"{EVIDENCE_MINIMUM} characters (you have written {written})"
+        )
+    if written > MAX_TEXT:
+        return f"Keep this to {MAX_TEXT:,} characters or fewer."
+    return None
 
 
 def owner_candidates() -> list[User]:
@@ -163,11 +194,10 @@ def action_complete(*, acting_user: User, action: Action, evidence: str) -> Acti
         raise PermissionDenied("Only the action's owner or a Head of Service completes it.")
     if action.status == ActionStatus.COMPLETED:
         raise ValidationError("This action is already completed.")
+    problem = evidence_problem(evidence)
+    if problem is not None:
+        raise ValidationError({"evidence": problem})
     evidence = evidence.strip()
-    if not evidence:
-        raise ValidationError({"evidence": "Enter the evidence that the action was completed."})
-    if len(evidence) > MAX_TEXT:
-        raise ValidationError({"evidence": f"Keep this to {MAX_TEXT:,} characters or fewer."})
     now = timezone.now()
     action.status = ActionStatus.COMPLETED
     action.evidence = evidence
@@ -177,6 +207,82 @@ def action_complete(*, acting_user: User, action: Action, evidence: str) -> Acti
     action.save()
     event_record(action="action.completed", actor=acting_user, obj=action, child_id=_child(action))
     return action
+
+
+@transaction.atomic
+def action_reopen(*, acting_user: User, action: Action, reason: str) -> Action:
+    """Reopen a completed action, saying why: it is open again, its owner is told, and
+    the reason is kept in the event log (`action.reopened`), shown on the action's page.
+    The evidence it was completed with stays until it is completed again."""
+    if not can_reopen(acting_user):
+        raise PermissionDenied("Only a Head of Service reopens a completed action.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why you are reopening the action."})
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {REOPEN_REASON_MAX} characters or fewer."}
+        )
+    fresh = (
+        Action.objects.select_for_update().select_related("audit__case", "owner").get(pk=action.pk)
+    )
+    if fresh.status != ActionStatus.COMPLETED:
+        raise ValidationError("This action is not completed: there is nothing to reopen.")
+    fresh.status = ActionStatus.OPEN
+    fresh.completed_at = None
+    fresh.completed_by = None
+    fresh.updated_by = acting_user
+    fresh.save()
+    event = event_record(
+        action=REOPENED,
+        actor=acting_user,
+        obj=fresh,
+        child_id=_child(fresh),
+        data={"reason": reason},
+    )
+    case = fresh.audit.case
+    if fresh.owner.is_active and fresh.owner.pk != acting_user.pk:
+        notification_send(
+            recipient=fresh.owner,
+            kind="actions.reopened",
+            subject=f"Your action for case {case} was reopened",
+            body=f"{acting_user} reopened your action following the audit of case {case}, "
+            f"due on {fresh.due_date:%-d %B %Y}: {fresh.description} Their reason: {reason}",
+            url=fresh.get_absolute_url(),
+            dedupe_key=f"actions:reopened:{fresh.public_id}:{event.seq}",
+        )
+    return fresh
+
+
+@dataclass(frozen=True)
+class Reopening:
+    by: str
+    at: datetime
+    reason: str
+
+
+def action_reopenings(action: Action) -> list[Reopening]:
+    """Every reopening of the action, latest first, read from the event log that
+    `action_reopen` wrote (the people's names as they are now, else their usernames)."""
+    entries = list(
+        Event.objects.filter(
+            action=REOPENED, object_type="actions.action", object_id=str(action.public_id)
+        )
+        .order_by("-seq")
+        .only("occurred_at", "actor_id", "actor_username", "data")
+    )
+    people = {
+        person.pk: str(person)
+        for person in User.objects.filter(pk__in={e.actor_id for e in entries if e.actor_id})
+    }
+    return [
+        Reopening(
+            by=people.get(entry.actor_id or 0, entry.actor_username),
+            at=entry.occurred_at,
+            reason=str(entry.data.get("reason", "")),
+        )
+        for entry in entries
+    ]
 
 
 @dataclass

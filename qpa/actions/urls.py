@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("<uuid:public_id>/", views.action_detail, name="action-detail"),
     path("<uuid:public_id>/complete/", views.action_complete, name="action-complete"),
+    path("<uuid:public_id>/reopen/", views.action_reopen, name="action-reopen"),
 ]

@@ -9,12 +9,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from qpa.accounts.models import User
 from qpa.accounts.permissions import Permission, acting_user, permission_required, user_can
 from qpa.actions import services
-from qpa.actions.forms import ActionCompleteForm, ActionForm, ActionStatusForm
+from qpa.actions.forms import (
+    ActionCompleteForm,
+    ActionForm,
+    ActionReopenForm,
+    ActionStatusForm,
+)
 from qpa.actions.models import Action, ActionStatus
 from qpa.actions.selectors import actions_visible_to, my_actions
 from qpa.audits.models import AuditStatus
@@ -114,6 +120,8 @@ def action_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "complete_form": ActionCompleteForm(),
             "manageable": manageable,
+            "reopenable": services.can_reopen(user) and action.status == ActionStatus.COMPLETED,
+            "reopenings": services.action_reopenings(action),
         },
         status=400 if form.errors else 200,
     )
@@ -141,6 +149,34 @@ def action_complete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "actions/action_complete.html",
-        {"action": action, "form": form},
+        {"action": action, "form": form, "reopenings": services.action_reopenings(action)},
+        status=400 if form.errors else 200,
+    )
+
+
+def action_reopen(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The confirmation page: a completed action is reopened, with a reason, on POST.
+    As on the other pages of an action, out of remit is 404 and the wrong role 403."""
+    action = _action_for(request, public_id)
+    if not services.can_reopen(_acting(request)):
+        raise PermissionDenied("Only a Head of Service reopens a completed action.")
+    if action.status != ActionStatus.COMPLETED:
+        return redirect(action)
+    form = ActionReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_reopen(
+                acting_user=_acting(request), action=action, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, "Action reopened. Its owner has been told why.")
+            return redirect(action)
+    record_view(request, action="action.viewed", objects=[action, action.audit])
+    return render(
+        request,
+        "actions/action_reopen.html",
+        {"action": action, "form": form, "past_due": action.due_date < timezone.localdate()},
         status=400 if form.errors else 200,
     )

@@ -16,6 +16,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
 from qpa.actions.models import Action
+from qpa.actions.services import EVIDENCE_MINIMUM
 from qpa.assurance.models import Moderation, ReAudit
 from qpa.assurance.services import ComparisonRow, reaudit_comparison
 from qpa.audits.models import Audit, AuditStatus, DomainRating, VoiceAnswer
@@ -430,7 +431,12 @@ class ActionPage(Schema):
 
 class ActionUpdateIn(Schema):
     status: Literal["open", "in_progress", "completed"]
-    evidence: Text = Field("", max_length=MAX_TEXT, description="Required to complete the action.")
+    evidence: Text = Field(
+        "",
+        max_length=MAX_TEXT,
+        description="Required to complete the action: what was done and where the evidence"
+        f" is, in at least {EVIDENCE_MINIMUM} characters.",
+    )
 
 
 class ComparisonOut(Schema):

@@ -41,3 +41,11 @@ def inadequate_or_worse(audits: QuerySet[Audit]) -> QuerySet[Audit]:
         status=AuditStatus.SUBMITTED,
         overall_rating__rank__gte=F("overall_rating__scale__inadequate_or_worse_rank"),
     )
+
+
+def audits_awaiting_reply(audits: QuerySet[Audit], *, user: Any) -> QuerySet[Audit]:
+    """Of `audits`, those `user` may still reply to: a practitioner, once, to a submitted
+    audit of a case of theirs. The one rule: `services.can_reply` asks it of one audit."""
+    if getattr(user, "role", None) != Role.PRACTITIONER:
+        return audits.none()
+    return audits.filter(status=AuditStatus.SUBMITTED, case__practitioner=user, reply__isnull=True)

@@ -37,6 +37,7 @@ from qpa.audits.models import (
     Severity,
     VoiceAnswer,
 )
+from qpa.audits.selectors import audits_awaiting_reply
 from qpa.audits.signals import audit_submitted, counted_ratings_changed
 from qpa.cases.models import Case
 from qpa.core.events import event_record
@@ -753,12 +754,7 @@ def audit_reopen(*, acting_user: User, audit: Audit, reason: str) -> Audit:
 
 
 def can_reply(user: Any, audit: Audit) -> bool:
-    return bool(
-        getattr(user, "role", None) == Role.PRACTITIONER
-        and audit.status == AuditStatus.SUBMITTED
-        and audit.case.practitioner_id == user.pk
-        and not AuditReply.objects.filter(audit=audit).exists()
-    )
+    return audits_awaiting_reply(Audit.objects.filter(pk=audit.pk), user=user).exists()
 
 
 @transaction.atomic

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET
 
 from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, acting_user, user_can
+from qpa.actions.selectors import my_actions, open_actions
 from qpa.audits.models import AuditStatus
-from qpa.audits.selectors import audits_visible_to, inadequate_or_worse
+from qpa.audits.selectors import audits_awaiting_reply, audits_visible_to, inadequate_or_worse
 from qpa.core.events import record_view
 from qpa.cycles.models import AllocationStatus
 from qpa.cycles.selectors import cycles_in_view, my_allocations
@@ -26,11 +27,27 @@ from qpa.tools.models import AuditTool, RatingScale
 RECENT_DAYS = 90
 # How many rows a list of the home page shows; the rest are a link away.
 LIST_LENGTH = 20
-# The home page's lists of audits and allocations: each names children.
-CASE_DATA_LISTS = ("allocations_due", "drafts", "recent_submitted", "needs_action", "my_audits")
-# The lists of audits cut at a length, each told its whole count (`<name>_total`), so that
-# the page says "Showing the latest 20 of 37" rather than stopping without a word.
-COUNTED_LISTS = {"recent_submitted": 10, "needs_action": LIST_LENGTH, "my_audits": LIST_LENGTH}
+# The practitioner's lists above their audits: what waits for them, kept short.
+SHORT_LIST_LENGTH = 5
+# The home page's lists of audits, allocations and actions: each names children.
+CASE_DATA_LISTS = (
+    "allocations_due",
+    "drafts",
+    "recent_submitted",
+    "needs_action",
+    "open_actions",
+    "awaiting_reply",
+    "my_audits",
+)
+# The lists cut at a length, each told its whole count (`<name>_total`), so that the page
+# says "Showing the latest 20 of 37" rather than stopping without a word.
+COUNTED_LISTS = {
+    "recent_submitted": 10,
+    "needs_action": LIST_LENGTH,
+    "open_actions": SHORT_LIST_LENGTH,
+    "awaiting_reply": SHORT_LIST_LENGTH,
+    "my_audits": LIST_LENGTH,
+}
 
 
 @require_GET
@@ -39,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"role": Role(user.role)}
     since = timezone.localdate() - timedelta(days=RECENT_DAYS)
     visible = audits_visible_to(user=user).select_related(
-        "case", "overall_rating", "service_area", "tool_version__tool"
+        "case", "overall_rating__scale", "service_area", "tool_version__tool"
     )
     if user.role == Role.AUDITOR:
         context["drafts"] = visible.filter(auditor=user, status=AuditStatus.DRAFT)
@@ -52,7 +69,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if user_can(user, Permission.FOLLOW_UP):
         context["needs_action"] = inadequate_or_worse(visible).filter(audit_date__gte=since)
     if user.role == Role.PRACTITIONER:
+        # Their own actions, as under My actions, the soonest due first.
+        context["open_actions"] = open_actions(my_actions(user=user)).order_by(
+            "due_date", "created_at"
+        )
         context["my_audits"] = visible
+    if user_can(user, Permission.REPLY_TO_AUDITS):
+        context["awaiting_reply"] = audits_awaiting_reply(visible, user=user).order_by(
+            "-audit_date", "-created_at"
+        )
     for name, length in COUNTED_LISTS.items():
         if name in context:
             context[f"{name}_total"] = context[name].count()
@@ -78,7 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
         for name in lists:
             context[name] = list(context[name])
             shown.extend(context[name])
-        record_view(request, action="audits.listed", objects=shown)
+            if name == "open_actions":  # an action names its child through its audit
+                shown.extend(action.audit for action in context[name])
+        # An audit in two lists is one audit shown.
+        record_view(request, action="audits.listed", objects=dict.fromkeys(shown))
     return render(request, "home/home.html", context)
 
 
