@@ -1,5 +1,6 @@
-"""An Annex A file that would close many of the open cases writes nothing until the person
-says the closures are meant: a wrong or partial file must not close the caseload."""
+"""An Annex A file or a whole case list that would close many of the open cases writes
+nothing until the person says the closures are meant: a wrong or partial file must not
+close the caseload."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from qpa.accounts.models import Role
+from qpa.cases.case_lists import WHOLE_POPULATION_LABEL, case_list_import
 from qpa.cases.imports import (
     CLOSE_ANYWAY_LABEL,
     MANY_CLOSURES_MINIMUM,
@@ -203,3 +205,124 @@ def test_the_command_refuses_too_and_takes_close_many_missing(
 
     assert "36 closed" in capsys.readouterr().out
     assert Case.objects.filter(status=CaseStatus.OPEN).count() == 5
+
+
+# --- A case list: the same rule, the same message, its own way out for a partial list --
+
+
+def _case_list(path: Path, children: list[str], closed: list[str] | None = None) -> Path:
+    rows = [f"{child},Open" for child in children]
+    rows += [f"{child},Closed" for child in closed or []]
+    path.write_text("Person ID,Status\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+CASE_LIST_COLUMNS = {"child_id": "Person ID", "status": "Status"}
+
+
+def test_a_case_list_that_would_close_most_open_cases_is_refused_and_changes_nothing(
+    tmp_path: Path, forty_open: list[str]
+) -> None:
+    before = _state()
+    path = _case_list(tmp_path / "wrong.csv", [*forty_open[:4], "N001"])
+
+    outcome = case_list_import(
+        acting_user=None, path=path, file_name=path.name, columns=CASE_LIST_COLUMNS
+    )
+
+    assert not outcome.written
+    assert "would close 36 of the 40 open cases" in outcome.refused
+    assert "nothing was written" in outcome.refused
+    assert f'"{WHOLE_POPULATION_LABEL}" unticked' in outcome.refused
+    assert f'tick "{CLOSE_ANYWAY_LABEL}"' in outcome.refused
+    assert outcome.summary["would_close"] == 36 and outcome.summary["open_cases"] == 40
+    assert _state() == before
+    assert not Case.objects.filter(child_id="N001").exists()
+
+
+def test_a_case_list_counts_the_cases_it_says_are_closed_as_closing(
+    tmp_path: Path, forty_open: list[str]
+) -> None:
+    # Every child is in the file, but most are marked closed: as many cases would close.
+    path = _case_list(tmp_path / "closed.csv", forty_open[:4], closed=forty_open[4:])
+
+    outcome = case_list_import(
+        acting_user=None, path=path, file_name=path.name, columns=CASE_LIST_COLUMNS
+    )
+
+    assert not outcome.written and outcome.summary["would_close"] == 36
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 40
+
+
+@pytest.mark.parametrize(("kept", "refused"), [(60, False), (59, True)])
+def test_a_case_list_is_held_to_the_annex_a_share(tmp_path: Path, kept: int, refused: bool) -> None:
+    children = _open_cases(tmp_path, 80)
+    path = _case_list(tmp_path / "next.csv", [*children[:kept], "N001"])
+
+    outcome = case_list_import(
+        acting_user=None, path=path, file_name=path.name, columns=CASE_LIST_COLUMNS
+    )
+
+    assert outcome.written is not refused
+    closed = Case.objects.filter(status=CaseStatus.CLOSED).count()
+    assert closed == (0 if refused else 80 - kept)
+
+
+def test_a_partial_case_list_closes_nothing_and_is_not_refused(
+    tmp_path: Path, forty_open: list[str]
+) -> None:
+    path = _case_list(tmp_path / "partial.csv", [*forty_open[:4], "N001"])
+
+    outcome = case_list_import(
+        acting_user=None,
+        path=path,
+        file_name=path.name,
+        columns=CASE_LIST_COLUMNS,
+        close_missing=False,
+    )
+
+    assert outcome.written and outcome.summary["closed"] == 0
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 41
+
+
+def test_the_case_list_page_refuses_then_imports_with_the_box_ticked(
+    tmp_path: Path, forty_open: list[str]
+) -> None:
+    client = signed_in(UserFactory(role=Role.ADMINISTRATOR))
+    wrong = _case_list(tmp_path / "wrong.csv", [*forty_open[:4], "N001"])
+    form = client.get("/cases/imports/case-list/").content.decode()
+    assert CLOSE_ANYWAY_LABEL in form and WHOLE_POPULATION_LABEL in form
+
+    def upload(**ticked: str) -> ImportRun:
+        file = SimpleUploadedFile(wrong.name, wrong.read_bytes())
+        # The whole population is ticked at first, as the form starts.
+        response = client.post(
+            "/cases/imports/case-list/", {"file": file, "close_missing": "on", **ticked}
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        run = ImportRun.objects.latest("created_at")
+        mapped = client.post(
+            f"/cases/imports/{run.public_id}/mapping/",
+            {"col_child_id": "Person ID", "col_status": "Status"},
+        )
+        assert mapped.status_code == 302
+        import_runs_work()
+        run.refresh_from_db()
+        return run
+
+    refused = upload()
+    page = client.get(refused.get_absolute_url()).content.decode()
+    assert refused.kind == ImportKind.CASE_LIST
+    assert refused.status == ImportStatus.REJECTED
+    assert "would close 36 of the 40 open cases" in page and CLOSE_ANYWAY_LABEL in page
+    assert refused.content is None
+    assert Case.objects.filter(status=CaseStatus.OPEN).count() == 40
+
+    confirmed = upload(close_many_missing="on")
+
+    assert confirmed.status == ImportStatus.COMPLETED, confirmed.message
+    assert confirmed.options["close_many_missing"] is True
+    assert confirmed.summary["closed"] == refused.summary["would_close"] == 36
+    assert sorted(
+        Case.objects.filter(status=CaseStatus.OPEN).values_list("child_id", flat=True)
+    ) == [*forty_open[:4], "N001"]

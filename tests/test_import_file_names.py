@@ -67,3 +67,39 @@ def test_an_upload_is_read_under_its_own_name_where_the_file_system_allows(
 
     assert path.parent == tmp_path and path.name == written
     assert path.read_bytes() == TEXT
+
+
+@pytest.mark.parametrize(
+    "url", ["/cases/imports/annex-a/", "/cases/imports/case-list/", "/audits/imports/past-audits/"]
+)
+def test_a_text_file_named_xlsx_is_told_what_each_import_takes(client: Client, url: str) -> None:
+    message = _refused(client, url, "notreally.xlsx").message
+
+    assert "Save it in Excel as an Excel Workbook (.xlsx)" in message
+    assert "A case list or past audits may instead be imported as CSV" in message
+    assert "an Annex A return must be the workbook" in message
+
+
+@pytest.mark.parametrize("url", ["/cases/imports/case-list/", "/audits/imports/past-audits/"])
+def test_the_advice_holds_a_case_list_or_past_audits_named_csv_is_read(
+    client: Client, url: str
+) -> None:
+    response = client.post(url, {"file": SimpleUploadedFile("really.csv", TEXT)})
+    assert response.status_code == 302
+    import_runs_work()
+    run = ImportRun.objects.latest("created_at")
+    if run.status == ImportStatus.AWAITING_MAPPING:
+        page = client.get(f"/cases/imports/{run.public_id}/mapping/").content.decode()
+        run.refresh_from_db()
+        assert "Child Unique ID" in page  # its columns were read
+
+    assert run.status != ImportStatus.REJECTED or "text (CSV)" not in run.message, run.message
+
+
+def test_annex_a_takes_no_csv_named_so(client: Client) -> None:
+    response = client.post(
+        "/cases/imports/annex-a/", {"file": SimpleUploadedFile("really.csv", TEXT)}
+    )
+
+    assert response.status_code == 200
+    assert "The selected file must be .xlsx" in response.content.decode()

@@ -20,10 +20,12 @@ from qpa.accounts.models import User
 from qpa.cases.imports import (
     ImportFileError,
     ImportOutcome,
+    closing_is_usual,
+    closing_refusal,
     import_run_create,
 )
 from qpa.cases.models import CaseListMapping, ImportKind, ImportRun, ImportStatus
-from qpa.cases.population import ChildRecord, snapshot_apply
+from qpa.cases.population import ChildRecord, ClosingRefused, snapshot_apply
 from qpa.cases.tabular.cleaning import parse_date
 from qpa.cases.tabular.errors import FileRefused, RowError
 from qpa.cases.tabular.progress import Progress
@@ -45,6 +47,7 @@ CASE_LIST_FIELDS: dict[str, tuple[str, bool, str]] = {
 }
 CLOSED_WORDS = {"closed", "close", "ended", "no", "n", "inactive", "false", "0"}
 OPEN_WORDS = {"open", "yes", "y", "active", "true", "1", "current"}
+WHOLE_POPULATION_LABEL = "This file is the whole open population"
 
 
 PENDING_LIFETIME = timedelta(hours=24)
@@ -170,10 +173,13 @@ def case_list_import(
     columns: dict[str, str],
     close_missing: bool = True,
     valid_rows_only: bool = False,
+    close_many_missing: bool = False,
     on_progress: Progress | None = None,
 ) -> ImportOutcome:
     """columns: QPA field -> the file's header. close_missing: the file is the whole open
-    population, so open cases not in it are closed."""
+    population, so open cases not in it are closed. close_many_missing: close them even if
+    they are many (imports.closing_is_usual); without it such a file is refused and
+    nothing is written, as for Annex A."""
     outcome = ImportOutcome()
     try:
         table = read_table(path)
@@ -240,12 +246,22 @@ def case_list_import(
         raise ImportFileError("The file has a header row but no cases.")
     if outcome.errors and not valid_rows_only:
         return outcome
-    result = snapshot_apply(
-        acting_user=acting_user,
-        records=records.values(),
-        close_missing=close_missing,
-        untouched=untouched,
-    )
+    try:
+        result = snapshot_apply(
+            acting_user=acting_user,
+            records=records.values(),
+            close_missing=close_missing,
+            untouched=untouched,
+            may_close=None if close_many_missing else closing_is_usual,
+        )
+    except ClosingRefused as refused:
+        return closing_refusal(
+            outcome,
+            refused,
+            children=len(records),
+            check="Check it is the whole list of open cases. If it lists only some of them, "
+            f'import it again with "{WHOLE_POPULATION_LABEL}" unticked, and no case is closed.',
+        )
     outcome.summary = result.as_summary()
     outcome.summary["rows"] = outcome.rows
     outcome.summary["children"] = len(records)
@@ -262,5 +278,6 @@ def case_list_run(run: ImportRun, path: Path, on_progress: Progress) -> ImportOu
         columns=run.options["columns"],
         close_missing=bool(run.options.get("close_missing", True)),
         valid_rows_only=bool(run.options.get("valid_rows_only")),
+        close_many_missing=bool(run.options.get("close_many_missing")),
         on_progress=on_progress,
     )

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from qpa.accounts.models import User
 from qpa.accounts.people_forms import PersonChoiceField
 from qpa.cases import services
-from qpa.cases.case_lists import CASE_LIST_FIELDS
+from qpa.cases.case_lists import CASE_LIST_FIELDS, WHOLE_POPULATION_LABEL
 from qpa.cases.imports import CLOSE_ANYWAY_LABEL, MAX_UPLOAD_BYTES
 from qpa.cases.models import CaseListMapping, PopulationRule
 from qpa.core.forms import GovukForm
@@ -40,6 +40,18 @@ class UploadForm(GovukForm):
         return upload
 
 
+def close_many_missing_field() -> forms.BooleanField:
+    """The box that lets an import close many of the open cases (imports.closing_is_usual),
+    the same on every form that closes cases."""
+    return forms.BooleanField(
+        label=CLOSE_ANYWAY_LABEL,
+        required=False,
+        help_text="Leave this unticked, and QPA refuses a file that would close many of the "
+        "open cases, in case it is the wrong file. Tick it when QPA refused this file and "
+        "it is right.",
+    )
+
+
 class AnnexAUploadForm(UploadForm):
     file = forms.FileField(
         label="Upload the Annex A workbook", help_text="The .xlsx file of Lists 1 to 11."
@@ -50,13 +62,7 @@ class AnnexAUploadForm(UploadForm):
         help_text="A .csv file with the columns team,service_area. It updates the team table "
         "as the cases are imported, and not if the import is refused.",
     )
-    close_many_missing = forms.BooleanField(
-        label=CLOSE_ANYWAY_LABEL,
-        required=False,
-        help_text="Leave this unticked, and QPA refuses a file that would close many of the "
-        "open cases, in case it is the wrong file. Tick it when QPA refused this file and "
-        "it is right.",
-    )
+    close_many_missing = close_many_missing_field()
 
     def clean_team_map(self) -> Any:
         upload = self.cleaned_data.get("team_map")
@@ -79,11 +85,12 @@ class CaseListUploadForm(UploadForm):
         empty_label="Choose the columns on the next page",
     )
     close_missing = forms.BooleanField(
-        label="This file is the whole open population",
+        label=WHOLE_POPULATION_LABEL,
         required=False,
         initial=True,
         help_text="Open cases that are not in the file will be closed (never deleted).",
     )
+    close_many_missing = close_many_missing_field()
 
 
 class PastAuditsUploadForm(UploadForm):

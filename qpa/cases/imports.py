@@ -1,8 +1,8 @@
 """Imports of the case population: an Annex A workbook or any case list.
 
 Every row is checked first and every problem is reported by row and column; by default
-nothing is written if any row is wrong, nor if an Annex A file would close many of the
-open cases. Then one transaction writes the new snapshot.
+nothing is written if any row is wrong, nor if the file would close many of the open
+cases. Then one transaction writes the new snapshot.
 An ImportRun records who imported which file (name and SHA-256) and what it did.
 """
 
@@ -52,12 +52,12 @@ IMPORT_LEASE = timedelta(minutes=10)
 IMPORT_MAX_ATTEMPTS = 3
 # The lists that hold open cases; the front-door and adoption lists are not read.
 POPULATION_LISTS = frozenset({6, 7, 8, 9})
-# An Annex A import that would close more than this share of the open cases, and at least
-# MANY_CLOSURES_MINIMUM of them, writes nothing unless the person says the closures are
-# meant (docs/import-formats.md). A month closes under a tenth of a caseload (children's
-# cases turn over about once a year), three months about a quarter; a wrong or partial
-# file closes most of it. The minimum spares a small or new database, where a handful of
-# closures is a large share.
+# An import (Annex A or a whole case list) that would close more than this share of the
+# open cases, and at least MANY_CLOSURES_MINIMUM of them, writes nothing unless the person
+# says the closures are meant (docs/import-formats.md). A month closes under a tenth of a
+# caseload (children's cases turn over about once a year), three months about a quarter;
+# a wrong or partial file closes most of it. The minimum spares a small or new database,
+# where a handful of closures is a large share.
 MANY_CLOSURES_SHARE = 0.25
 MANY_CLOSURES_MINIMUM = 20
 CLOSE_ANYWAY_LABEL = "Close the cases missing from this file, even though there are many"
@@ -268,14 +268,12 @@ def annex_a_import(
                     may_close=None if close_many_missing else closing_is_usual,
                 )
         except ClosingRefused as refused:
-            outcome.refused = _closing_refused_message(refused)
-            outcome.summary = {
-                "rows": read.rows,
-                "children": len(read.records),
-                "open_cases": refused.open_cases,
-                "would_close": refused.closing,
-            }
-            return outcome
+            return closing_refusal(
+                outcome,
+                refused,
+                children=len(read.records),
+                check="Check it is the whole Annex A return for this month (Lists 6 to 9).",
+            )
     outcome.summary = result.as_summary()
     outcome.summary["rows"] = read.rows
     outcome.summary["children"] = len(read.records)
@@ -289,14 +287,24 @@ def closing_is_usual(closing: int, open_cases: int) -> bool:
     return closing < MANY_CLOSURES_MINIMUM or closing <= open_cases * MANY_CLOSURES_SHARE
 
 
-def _closing_refused_message(refused: ClosingRefused) -> str:
+def closing_refusal(
+    outcome: ImportOutcome, refused: ClosingRefused, *, children: int, check: str
+) -> ImportOutcome:
+    """Records on `outcome` that nothing was written because the file would close many of
+    the open cases: why, and the counts. `check` says what the file should be."""
     closing, open_cases = refused.closing, refused.open_cases
-    return (
+    outcome.refused = (
         f"This file would close {closing:,} of the {open_cases:,} open cases, because they "
-        "are not open in it, so nothing was written. Check it is the whole Annex A return "
-        "for this month (Lists 6 to 9). If the file is right, import it again and tick "
-        f'"{CLOSE_ANYWAY_LABEL}".'
+        f"are not open in it, so nothing was written. {check} If the file is right, import "
+        f'it again and tick "{CLOSE_ANYWAY_LABEL}".'
     )
+    outcome.summary = {
+        "rows": outcome.rows,
+        "children": children,
+        "open_cases": open_cases,
+        "would_close": closing,
+    }
+    return outcome
 
 
 # --- Runs: history, background execution -----------------------------------------------

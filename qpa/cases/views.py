@@ -114,6 +114,7 @@ def case_list_upload(request: HttpRequest) -> HttpResponse:
                 options={
                     "valid_rows_only": form.cleaned_data["valid_rows_only"],
                     "close_missing": form.cleaned_data["close_missing"],
+                    "close_many_missing": form.cleaned_data["close_many_missing"],
                     "columns": mapping.columns if mapping else {},
                 },
             )
@@ -128,7 +129,10 @@ def case_list_upload(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Import a case list",
             "intro": "A list of open cases from any case-management system, as .csv or .xlsx. "
-            "On the next page you match its columns to QPA's fields.",
+            "On the next page you match its columns to QPA's fields. If the file is the whole "
+            "open population, open cases missing from it are closed (never deleted); a file "
+            "that would close many of them is refused, in case it is the wrong file, unless "
+            "you tick the box below.",
         },
     )
 

@@ -84,7 +84,7 @@ def _check_zip_bomb(
 ) -> None:
     refusal = (
         f"{name} was refused: it would expand to {{}}, which looks like a 'zip bomb' rather "
-        "than an Annex A workbook."
+        "than a workbook."
     )
     if len(members) > _MAX_MEMBERS:
         raise FileRefused(
@@ -139,11 +139,17 @@ def _not_zip_message(head: bytes, name: str) -> str:
     if len(text.encode("utf-8")) < len(head.removeprefix(b"\xef\xbb\xbf")) - 3:
         text = ""
     if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text.rstrip("\x00")[:1024]):
+        # Every import reads its workbooks here, and only some take CSV: the advice fits each.
         return (
-            f"{name} is a text (CSV) file, not an Excel workbook. Annex A must be uploaded "
-            "as the .xlsx workbook; a CSV case list can be imported with a column mapping."
+            f"{name} is a text (CSV) file, not an Excel workbook. Save it in Excel as an "
+            "Excel Workbook (.xlsx) and upload it again. A case list or past audits may "
+            "instead be imported as CSV, in a file whose name ends in .csv; an Annex A "
+            "return must be the workbook."
         )
-    return f"{name} is not an Excel workbook (.xlsx). Upload the Annex A .xlsx file."
+    return (
+        f"{name} is not an Excel workbook (.xlsx). Save it from Excel as an Excel Workbook "
+        "(.xlsx) and upload it again."
+    )
 
 
 def _not_xlsx_message(names: set[str], name: str) -> str:
