@@ -346,3 +346,29 @@ def test_small_shares_are_suppressed_for_figures_only_readers(world: World) -> N
     assert child["evident"] is None or child["n"] is None or child["evident"] == child["n"]
     page = signed_in(world.admin).get(f"/reports/?{query}").content.decode()
     assert "6 of 7 audits" not in page
+
+
+def test_a_text_kept_beside_an_answer_that_does_not_ask_for_it_reads_as_a_note(
+    world: World,
+) -> None:
+    """Question 1 asks "What is missing" beside a no: written beside a yes, the text must
+    not read as what is missing."""
+    _suggest()
+    audit = completed(started(world))
+    services.audit_save_voice(
+        acting_user=world.cal,
+        audit=audit,
+        version=fresh(audit).version,
+        answers={1: (Answer.YES, "Seen alone at the last two visits."), 2: (Answer.NO, "")},
+    )
+    page = signed_in(world.cal).get(f"/audits/{audit.public_id}/check/").content.decode()
+    assert "Note:</span> Seen alone at the last two visits." in page
+    assert "What is missing:</span> Seen alone" not in page
+    services.audit_save_voice(
+        acting_user=world.cal,
+        audit=audit,
+        version=fresh(audit).version,
+        answers={1: (Answer.NO, "Not seen alone since March.")},
+    )
+    page = signed_in(world.cal).get(f"/audits/{audit.public_id}/check/").content.decode()
+    assert "What is missing:</span> Not seen alone since March." in page

@@ -961,6 +961,15 @@ class VoiceRow:
             and not self.answer.text.strip()
         )
 
+    @property
+    def text_heading(self) -> str:
+        """The question's label for its text where the answer asks for it ("What is
+        missing" beside a no); beside another answer, the text kept is a plain note,
+        never under a label that contradicts the answer."""
+        if self.answer and self.question.text_needed(self.answer.answer):
+            return self.question.text_label
+        return "Note"
+
 
 def voice_rows(audit: Audit) -> list[VoiceRow]:
     answers = voice_answers(audit)
