@@ -302,3 +302,23 @@ def test_a_draft_prints_as_a_draft(world: World) -> None:
     assert page.status_code == 200
     assert "Draft: not submitted" in page.content.decode()
     assert audit.status == AuditStatus.DRAFT
+
+
+def test_re_audits_and_moderation_audits_are_marked_in_the_list(db: None) -> None:
+    from qpa.assurance.models import Moderation, ReAudit
+    from qpa.audits.second_looks import with_second_look
+    from tests.support.worlds import build_remit_world
+
+    remit = build_remit_world()
+    reaudits = set(ReAudit.objects.values_list("reaudit_id", flat=True))
+    moderation = Moderation.objects.get()
+    marks = dict(with_second_look(Audit.objects.all()).values_list("pk", "second_look"))
+    assert {pk for pk, mark in marks.items() if mark == "Re-audit"} == reaudits
+    assert {pk for pk, mark in marks.items() if mark == "Moderation audit"} == {
+        moderation.moderation_audit_id
+    }
+    # The audits they look again at are audits like any other.
+    assert marks[remit.inadequate.pk] == marks[remit.elsewhere.pk] == ""
+    bob = signed_in(remit.base.bob)
+    page = bob.get(LIST, {"status": "draft"}).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--light-blue">Re-audit</strong>' in page

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qpa.accounts.models import User
 from qpa.audits.models import Audit, AuditStatus
+from qpa.audits.second_looks import with_second_look
 from qpa.core.filters import FilterForm
 from qpa.organisation.models import ServiceArea, Team
 from qpa.tools.models import AuditTool, Rating
@@ -167,16 +168,20 @@ def sort_key(requested: str | None) -> str:
 
 def audits_listed(audits: QuerySet[Audit], *, sort: str) -> QuerySet[Audit]:
     """The list's rows: everything each row shows, in one query."""
-    return audits.select_related(
-        "case",
-        "tool_version__tool",
-        "service_area",
-        "team",
-        "auditor",
-        "overall_rating__scale",
-        "agreed_overall_rating",
-        "allocation__sampled_case__cycle__tool",
-    ).order_by(*SORTS[sort], "pk")
+    return (
+        with_second_look(audits)
+        .select_related(
+            "case",
+            "tool_version__tool",
+            "service_area",
+            "team",
+            "auditor",
+            "overall_rating__scale",
+            "agreed_overall_rating",
+            "allocation__sampled_case__cycle__tool",
+        )
+        .order_by(*SORTS[sort], "pk")
+    )
 
 
 CSV_HEADER = (

@@ -9,8 +9,25 @@ that audits need not import assurance.
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Case, CharField, QuerySet, Value, When
 
 from qpa.audits.models import Audit
+
+RE_AUDIT, MODERATION_AUDIT = "Re-audit", "Moderation audit"
+
+
+def with_second_look(audits: QuerySet[Audit]) -> QuerySet[Audit]:
+    """`audits`, each with `second_look`: "Re-audit", "Moderation audit" or "" — what a
+    list of audits marks, in its own query rather than one a row. Only the moderation
+    audit is marked: the first audit of a moderated case is an audit like any other."""
+    return audits.annotate(
+        second_look=Case(
+            When(reaudit_of__isnull=False, then=Value(RE_AUDIT)),
+            When(moderation_of__isnull=False, then=Value(MODERATION_AUDIT)),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
 
 
 def second_look_of(audit: Audit) -> tuple[str, str, str] | None:
