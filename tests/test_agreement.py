@@ -177,3 +177,12 @@ def test_the_interval_never_passes_one_or_minus_one() -> None:
         assert kappa.low is not None and -1 <= kappa.low < kappa.kappa
     worst = agreement([(1, 2), (2, 1)] * 3, 2).linear
     assert worst is not None and worst.low == -1
+
+
+def test_a_kappa_reads_the_same_from_its_value_and_from_the_reports_rounded_value() -> None:
+    from qpa.assurance.agreement import kappa_figure
+
+    # The report's JSON holds kappas to three places; the moderation page has the value.
+    for value in (0.5249, 0.52449, 0.5851, 0.999, -0.0049, 1.0):
+        assert kappa_figure(value) == kappa_figure(round(value, 3))
+    assert kappa_figure(0.5249) == "0.53"

@@ -112,6 +112,13 @@ def weighted_kappa(table: Matrix, weights: Matrix) -> Kappa:
     )
 
 
+def kappa_figure(value: float) -> str:
+    """A kappa or an interval's bound as every page and document writes it: to two places
+    from the value rounded to three, as the report's JSON holds it, so that no channel
+    writes 0.52 where another, rounding twice, writes 0.53."""
+    return f"{round(value, 3):.2f}"
+
+
 def table_of(pairs: Iterable[tuple[int, int]], k: int) -> list[list[int]]:
     """Counts of (first, second) ranks, ranks running 1..k."""
     table = [[0] * k for _ in range(k)]
@@ -193,4 +200,7 @@ def agreement_sentence(figures: Agreement, *, who: str = "Auditors") -> str:
     kappa = figures.linear.kappa if figures.linear else None
     if kappa is None:
         return f"{who} gave every case the same rating (from {pairs}): kappa cannot be worked out"
-    return f"{who} agreed {agreement_words(figures)} (weighted kappa {kappa:.2f}, from {pairs})"
+    return (
+        f"{who} agreed {agreement_words(figures)} (weighted kappa {kappa_figure(kappa)},"
+        f" from {pairs})"
+    )

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from qpa.assurance.agreement import kappa_words
+from qpa.assurance.agreement import kappa_figure, kappa_words
 from qpa.reports import charts, disclosure, process
 from qpa.reports.exports import CHILD_AND_FAMILY, KEY_TEXT, Table, tables
 from qpa.reports.key_areas import key_areas
@@ -99,7 +99,7 @@ def cell_text(value: Any, form: str) -> str:
     if form == "percent":
         return f"{value:.1f}"
     if form == "kappa":
-        return f"{value:.2f}"
+        return kappa_figure(value)
     return str(value)
 
 
@@ -162,7 +162,7 @@ def agreement_words(extra: dict[str, Any]) -> list[str]:
                 lines.append(
                     "Allowing for the agreement chance alone would give, moderators and first"
                     f" auditors agreed {kappa_words(kappa)} on the overall grade (weighted"
-                    f" kappa {kappa:.2f}). Kappa is 1 for perfect agreement and 0 for"
+                    f" kappa {kappa_figure(kappa)}). Kappa is 1 for perfect agreement and 0 for"
                     " agreement no better than chance."
                 )
     domains = agreement["all_domains"]

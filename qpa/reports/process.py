@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qpa.actions.models import Action
-from qpa.assurance.agreement import Agreement, Kappa
+from qpa.assurance.agreement import Agreement, Kappa, kappa_figure
 from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
 from qpa.assurance.models import Moderation, ReAudit, ReAuditDraw
 from qpa.assurance.services import quarter_of, reaudit_summary
@@ -213,7 +213,8 @@ def kappa_text(entry: dict[str, Any], which: str) -> str:
     kappa, interval = entry[f"{which}_kappa"], entry[f"{which}_kappa_ci95"]
     if kappa is None:
         return "not defined"
-    return f"{kappa:.2f}" + (f" ({interval[0]:.2f} to {interval[1]:.2f})" if interval else "")
+    bounds = f" ({kappa_figure(interval[0])} to {kappa_figure(interval[1])})" if interval else ""
+    return kappa_figure(kappa) + bounds
 
 
 def changed_text(agreement: dict[str, Any]) -> str:

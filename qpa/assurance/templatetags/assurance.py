@@ -11,6 +11,7 @@ from qpa.assurance.agreement import (
     Agreement,
     agreement_sentence,
     agreement_words,
+    kappa_figure,
 )
 from qpa.audits.blind import audit_ratings_hidden_from
 from qpa.audits.models import Audit
@@ -31,7 +32,7 @@ def percent(value: float | None) -> str:
 @register.filter
 def figure(value: float | None) -> str:
     """A kappa or a bound to two places; "not defined" when kappa has no value."""
-    return "not defined" if value is None else f"{value:.2f}"
+    return "not defined" if value is None else kappa_figure(value)
 
 
 @register.filter
