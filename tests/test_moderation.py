@@ -345,7 +345,7 @@ def test_reports_count_the_agreed_ratings_and_not_the_moderators_audit(pair: Pai
     body = page.content.decode()
     assert "Moderation and agreement" in body
     assert "Re-audit outcomes" in body
-    assert "Audit quality across the service" in body
+    assert "Audit quality" in body
 
 
 def test_the_api_keeps_the_blind_rule_too(pair: Pair) -> None:

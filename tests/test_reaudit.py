@@ -310,6 +310,7 @@ def test_audit_quality_figures(world: World) -> None:
     assert (figures.overdue_actions, figures.open_actions) == (1, 2)
     assert (figures.voice_captured, figures.voice_recorded) == (1, 2)  # "partly" and "no"
     page = signed_in(world.lead).get("/assurance/").content.decode()
+    assert "Audit quality across the service" in page
     assert "50% (1 of 2 audits due so far" in page
     assert "1 of 2 open actions" in page
     assert str(world.cal) in page
