@@ -103,3 +103,21 @@ def test_annex_a_takes_no_csv_named_so(client: Client) -> None:
 
     assert response.status_code == 200
     assert "The selected file must be .xlsx" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/cases/imports/annex-a/", "Choose the Annex A workbook (.xlsx) to upload."),
+        ("/cases/imports/case-list/", "Choose the case list (.csv or .xlsx) to upload."),
+        ("/audits/imports/past-audits/", "Choose the file of past audits (.csv or .xlsx)"),
+    ],
+)
+def test_an_upload_without_a_file_says_which_file_to_choose(
+    client: Client, url: str, message: str
+) -> None:
+    # As a browser sends the form with no file chosen: its token, and no file.
+    response = client.post(url, {"csrfmiddlewaretoken": "token"})
+    body = response.content.decode()
+    assert response.status_code in (200, 400), response.status_code
+    assert message in body and "This field is required" not in body

@@ -16,7 +16,9 @@ from qpa.organisation.models import ServiceArea
 
 
 class UploadForm(GovukForm):
-    file = forms.FileField(label="Upload a file")
+    file = forms.FileField(
+        label="Upload a file", error_messages={"required": "Choose a file to upload."}
+    )
     valid_rows_only = forms.BooleanField(
         label="Import the valid rows only",
         required=False,
@@ -54,7 +56,9 @@ def close_many_missing_field() -> forms.BooleanField:
 
 class AnnexAUploadForm(UploadForm):
     file = forms.FileField(
-        label="Upload the Annex A workbook", help_text="The .xlsx file of Lists 1 to 11."
+        label="Upload the Annex A workbook",
+        help_text="The .xlsx file of Lists 1 to 11.",
+        error_messages={"required": "Choose the Annex A workbook (.xlsx) to upload."},
     )
     team_map = forms.FileField(
         label="Team map (optional)",
@@ -75,7 +79,9 @@ class AnnexAUploadForm(UploadForm):
 
 class CaseListUploadForm(UploadForm):
     file = forms.FileField(
-        label="Upload the case list", help_text="A .csv or .xlsx file with a header row."
+        label="Upload the case list",
+        help_text="A .csv or .xlsx file with a header row.",
+        error_messages={"required": "Choose the case list (.csv or .xlsx) to upload."},
     )
     allowed_suffixes = (".csv", ".xlsx")
     mapping = forms.ModelChoiceField(
@@ -95,7 +101,9 @@ class CaseListUploadForm(UploadForm):
 
 class PastAuditsUploadForm(UploadForm):
     file = forms.FileField(
-        label="Upload the past audits", help_text="A .csv or .xlsx file in the template's format."
+        label="Upload the past audits",
+        help_text="A .csv or .xlsx file in the template's format.",
+        error_messages={"required": "Choose the file of past audits (.csv or .xlsx) to upload."},
     )
     allowed_suffixes = (".csv", ".xlsx")
 
