@@ -339,7 +339,9 @@ def test_the_funnel_names_the_teams_beyond_the_limits(
     side = _rows(page, "Teams side by side, May 2026")
     assert side["All Good"] == "First Response 20 100.0% (20 of 20) 0.0% (0 of 20)"
     assert side["Half Good"] == "First Response 20 50.0% (10 of 20) 50.0% (10 of 20)"
-    assert side["First Response"].startswith("every team, and audits with no team 60 50.0%")
+    assert side["First Response"].startswith(
+        "every team, and audits with no team 60 50.0% (30 of 60)"
+    )
     assert (
         signed_in(personas.director).get(
             "/reports/teams/funnel.svg?from=2026-05&to=2026-05&tool=quality-of-practice&service_area=first-response"
@@ -366,7 +368,9 @@ def test_team_cells_are_suppressed_for_readers_who_see_figures_only(
     assert side["Small Two"] == "Leaving Care not shown not shown not shown"
     assert side["All Good"] == "First Response 20 100.0% (20 of 20) 0.0% (0 of 20)"
     assert side["Half Good"] == "First Response 20 50.0% (10 of 20) 50.0% (10 of 20)"
-    assert side["Children and Families"] == "every team, and audits with no team 71 52.1% not shown"
+    assert side["Children and Families"] == (
+        "every team, and audits with no team 71 52.1% (37 of 71) not shown"
+    )
     assert "Numbers from 1 to 4 are not shown" in text
     assert "2 teams with audits are not on the plot" in text
     # The same table in full, for a reader who may open every audit it counts.
