@@ -226,3 +226,12 @@ def _file(content: bytes, name: str):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="application/json")
+
+
+def test_the_per_month_table_names_its_months_in_words(loaded: Personas) -> None:
+    page = signed_in(loaded.director).get(f"/reports/?{QUERY}").content.decode()
+    table = page.split("Cases audited by rating per month: the figures of the chart above")[1]
+    table = table.split("</table>")[0]
+    assert '<th scope="row" class="govuk-table__header">October 2009</th>' in table
+    assert '<th scope="row" class="govuk-table__header">February 2010</th>' in table
+    assert "2009-10" not in table

@@ -45,6 +45,12 @@ MONTH_NAMES = [
 ]
 
 
+def month_label(month: str) -> str:
+    """A month as the report's documents key it ("2026-11"), in words: "November 2026"."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1].capitalize()} {year}"
+
+
 class GovukDateInput(forms.MultiWidget):
     """The GOV.UK date input: boxes for the day, month and year under one legend. Their
     names are `<field>-day`, `<field>-month` and `<field>-year`; a link or bookmark may

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from qpa.core.forms import month_label
 from qpa.core.spreadsheets import csv_text
 from qpa.core.spreadsheets import workbook as new_workbook
 from qpa.reports import charts, disclosure, process
@@ -142,7 +143,7 @@ def tables(report: Report) -> list[Table]:
             ["Month", "Cases audited", *[f"{k['rating']} ({k['code']})" for k in key]],
             [
                 [
-                    _month_name(m["month"]),
+                    month_label(m["month"]),
                     count_cell(m["audits"]),
                     *[count_cell(r["count"]) for r in m["ratings"]],
                 ]
@@ -257,17 +258,6 @@ def child_and_family_table(summary: dict[str, Any]) -> Table:
         rows,
         ["text", "count", "count", "percent"],
     )
-
-
-def _month_name(month: str) -> str:
-    year, number = month.split("-")
-    return f"{_MONTHS[int(number) - 1]} {year}"
-
-
-_MONTHS = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-]  # fmt: skip
 
 
 def _assurance_tables(report: Report) -> list[Table]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from qpa.core.forms import month_label
 from qpa.core.wording import plural
 from qpa.reports.disclosure import HIDDEN
 from qpa.reports.process import changed_sentence, exact_text, kappa_text
@@ -59,3 +60,9 @@ def kappa(entry: dict[str, Any], which: str) -> str:
 @register.filter
 def changed_in_words(agreement: dict[str, Any]) -> str:
     return changed_sentence(agreement)
+
+
+@register.filter
+def month_in_words(month: str) -> str:
+    """ "2026-11" as every document names it: "November 2026"."""
+    return month_label(month)
