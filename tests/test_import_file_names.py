@@ -121,3 +121,13 @@ def test_an_upload_without_a_file_says_which_file_to_choose(
     body = response.content.decode()
     assert response.status_code in (200, 400), response.status_code
     assert message in body and "This field is required" not in body
+
+
+def test_a_refused_import_links_back_to_its_form(client: Client) -> None:
+    for url, name, again in (
+        ("/cases/imports/annex-a/", "notreally.xlsx", "/cases/imports/annex-a/"),
+        ("/audits/imports/past-audits/", "notreally.xlsx", "/audits/imports/past-audits/"),
+    ):
+        run = _refused(client, url, name)
+        page = client.get(run.get_absolute_url()).content.decode()
+        assert f'<a class="govuk-link" href="{again}">' in page, url

@@ -48,7 +48,10 @@ def test_an_upload_waits_for_the_worker_and_the_worker_carries_it_out(tmp_path: 
     # Nothing ran in the web request: the run waits, and its page says so.
     assert run.status == ImportStatus.QUEUED
     assert not Case.objects.exists()
-    assert "Waiting to start" in client.get(run.get_absolute_url()).content.decode()
+    waiting = client.get(run.get_absolute_url()).content.decode()
+    assert "Waiting to start" in waiting
+    # ... and what to do if it never starts.
+    assert "ask your administrator to check that the worker (<code>qpa worker</code>)" in waiting
 
     out = StringIO()
     call_command("worker", "--once", stdout=out)
