@@ -360,3 +360,24 @@ def test_a_reaudit_past_its_due_date_reads_overdue(world: World) -> None:
     assert status() == "To do"
     ReAudit.objects.filter(pk=reaudit.pk).update(due_date=timezone.localdate() - timedelta(days=1))
     assert status() == "Overdue"
+
+
+def test_a_manager_is_told_how_many_drawn_re_audits_are_not_listed(world: World) -> None:
+    """harriet heads Child Protection: the Children in Care re-audit is in the draw's
+    counts but not hers to open, and the list says so rather than look short."""
+    quarter, when = _last_quarter()
+    harriet = world.head
+    cp, cic = world.cases["CP One"][0], world.cases["CiC One"][0]
+    _inadequate(world, cp, when=when)
+    submitted_audit(case=cic, auditor=world.amy, overall="Inadequate", audit_date=when)
+    call_command("reaudit", "draw", "--quarter", quarter, "--count", "2")
+    assert ReAudit.objects.count() == 2
+    # Whoever the draw chose, bob re-audits the Children in Care case.
+    elsewhere = ReAudit.objects.get(original__case=cic)
+    ReAudit.objects.filter(pk=elsewhere.pk).update(auditor=world.bob)
+    Audit.objects.filter(pk=elsewhere.reaudit_id).update(auditor=world.bob)
+    page = signed_in(harriet).get("/assurance/reaudits/").content.decode()
+    assert cp.child_id in page and cic.child_id not in page
+    assert "1 re-audit drawn is not listed because you may not open it" in page
+    assert '<h2 class="govuk-heading-m">Re-audits' not in page
+    assert page.count("Re-audits</caption>") == 1

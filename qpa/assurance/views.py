@@ -18,7 +18,7 @@ from qpa.accounts.permissions import Permission, acting_user, permission_require
 from qpa.assurance import services
 from qpa.assurance.figures import AgreementRow, agreement_figures, quality_figures
 from qpa.assurance.forms import AgreeForm, ModerationDrawForm, ReAuditDrawForm, SummarySendForm
-from qpa.assurance.models import Moderation, SummaryOccasion
+from qpa.assurance.models import Moderation, ReAudit, SummaryOccasion
 from qpa.assurance.selectors import (
     ASSURANCE_MANAGERS,
     moderation_draws,
@@ -147,6 +147,16 @@ def reaudit_list(request: HttpRequest) -> HttpResponse:
             ],
             "reaudits": reaudits,
             "quarter": quarter,
+            # The draws' counts name more re-audits than a reader outside some areas may
+            # open: say so, rather than let the list look short.
+            "not_listed": (
+                ReAudit.objects.filter(draw__quarter=quarter).count()
+                if quarter
+                else ReAudit.objects.count()
+            )
+            - len(reaudits)
+            if can_draw
+            else 0,
         },
         status=400 if form.errors else 200,
     )
