@@ -196,7 +196,8 @@ def test_a_confirmed_recommendation_becomes_an_action_without_retyping(
     mine = signed_in(world.amy).get("/actions/").content.decode()
     assert "Complete a chronology." in mine
     detail = signed_in(world.amy).get(action.get_absolute_url()).content.decode()
-    assert "Recommended by the auditor" in detail and "Yes, and confirmed as the auditor recommended it." in detail
+    assert "Recommended by the auditor" in detail
+    assert "Yes, and confirmed as the auditor recommended it." in detail
     # Deciding twice changes nothing.
     again = client.post(
         url,

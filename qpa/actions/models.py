@@ -67,3 +67,27 @@ class Action(BaseModel):
     @property
     def is_overdue(self) -> bool:
         return self.status != ActionStatus.COMPLETED and self.due_date < timezone.localdate()
+
+
+class ActionReopening(models.Model):
+    """A completed action reopened by a Head of Service: who, when and why. Kept with the
+    action, as an audit's reopening reason is kept in its history, rather than in the
+    event log, which is never purged."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reopenings")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="action_reopening_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} reopened"

@@ -6,7 +6,7 @@ escalate to the owner's manager."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,18 +14,17 @@ from django.utils import timezone
 
 from qpa.accounts.models import Role, User
 from qpa.accounts.permissions import Permission, user_can
-from qpa.actions.models import Action, ActionStatus
+from qpa.actions.models import Action, ActionReopening, ActionStatus
 from qpa.audits.models import Audit, AuditStatus, RecommendationStatus, RecommendedAction
 from qpa.audits.services import MAX_TEXT, alert_recipients, audit_severity
-from qpa.core.events import MAX_DATA_STRING, event_record
-from qpa.core.models import Event
+from qpa.core.events import event_record
 from qpa.notifications.services import notification_send
 
 # The fewest characters of evidence an action is completed with: enough to say what was
 # done and where the record of it is ("ok" says neither).
 EVIDENCE_MINIMUM = 20
-# A reopening's reason is kept in the event log, whose values are at most this long.
-REOPEN_REASON_MAX = MAX_DATA_STRING
+# A reopening's reason: a sentence or two, not a case note.
+REOPEN_REASON_MAX = 1000
 REOPENED = "action.reopened"
 
 # People an action can be given to: those who work cases or manage them.
@@ -212,8 +211,9 @@ def action_complete(*, acting_user: User, action: Action, evidence: str) -> Acti
 @transaction.atomic
 def action_reopen(*, acting_user: User, action: Action, reason: str) -> Action:
     """Reopen a completed action, saying why: it is open again, its owner is told, and
-    the reason is kept in the event log (`action.reopened`), shown on the action's page.
-    The evidence it was completed with stays until it is completed again."""
+    the reason is kept with the action (`ActionReopening`), shown on the action's page;
+    the event log records that it was reopened. The evidence it was completed with
+    stays until it is completed again."""
     if not can_reopen(acting_user):
         raise PermissionDenied("Only a Head of Service reopens a completed action.")
     reason = reason.strip()
@@ -233,13 +233,8 @@ def action_reopen(*, acting_user: User, action: Action, reason: str) -> Action:
     fresh.completed_by = None
     fresh.updated_by = acting_user
     fresh.save()
-    event = event_record(
-        action=REOPENED,
-        actor=acting_user,
-        obj=fresh,
-        child_id=_child(fresh),
-        data={"reason": reason},
-    )
+    reopening = ActionReopening.objects.create(action=fresh, by=acting_user, reason=reason)
+    event_record(action=REOPENED, actor=acting_user, obj=fresh, child_id=_child(fresh))
     case = fresh.audit.case
     if fresh.owner.is_active and fresh.owner.pk != acting_user.pk:
         notification_send(
@@ -249,40 +244,14 @@ def action_reopen(*, acting_user: User, action: Action, reason: str) -> Action:
             body=f"{acting_user} reopened your action following the audit of case {case}, "
             f"due on {fresh.due_date:%-d %B %Y}: {fresh.description} Their reason: {reason}",
             url=fresh.get_absolute_url(),
-            dedupe_key=f"actions:reopened:{fresh.public_id}:{event.seq}",
+            dedupe_key=f"actions:reopened:{fresh.public_id}:{reopening.pk}",
         )
     return fresh
 
 
-@dataclass(frozen=True)
-class Reopening:
-    by: str
-    at: datetime
-    reason: str
-
-
-def action_reopenings(action: Action) -> list[Reopening]:
-    """Every reopening of the action, latest first, read from the event log that
-    `action_reopen` wrote (the people's names as they are now, else their usernames)."""
-    entries = list(
-        Event.objects.filter(
-            action=REOPENED, object_type="actions.action", object_id=str(action.public_id)
-        )
-        .order_by("-seq")
-        .only("occurred_at", "actor_id", "actor_username", "data")
-    )
-    people = {
-        person.pk: str(person)
-        for person in User.objects.filter(pk__in={e.actor_id for e in entries if e.actor_id})
-    }
-    return [
-        Reopening(
-            by=people.get(entry.actor_id or 0, entry.actor_username),
-            at=entry.occurred_at,
-            reason=str(entry.data.get("reason", "")),
-        )
-        for entry in entries
-    ]
+def action_reopenings(action: Action) -> list[ActionReopening]:
+    """Every reopening of the action, latest first, with who reopened it."""
+    return list(action.reopenings.select_related("by"))
 
 
 @dataclass
