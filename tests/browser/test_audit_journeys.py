@@ -166,6 +166,24 @@ def test_text_survives_closing_the_page_mid_sentence(page: Page, live_server: An
     assert_accessible(reopened)
 
 
+def _first_save_answered_late(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The server commits the first save of a domain, then holds its answer back two
+    seconds; the event is set once that save is committed (the server holds version + 1
+    from then on, while the page still shows the version before)."""
+    saved_first = threading.Event()
+    save = services.audit_save_domain
+
+    def slow_answer(**kwargs: Any) -> Audit:
+        saved = save(**kwargs)
+        if not saved_first.is_set():
+            saved_first.set()
+            time.sleep(2)
+        return saved
+
+    monkeypatch.setattr(services, "audit_save_domain", slow_answer)
+    return saved_first
+
+
 def test_words_typed_while_a_save_is_on_its_way_survive_closing_the_page(
     page: Page, live_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,17 +193,7 @@ def test_words_typed_while_a_save_is_on_its_way_survive_closing_the_page(
     world = build_world(per_team=1)
     audit = started(world)
     url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
-    saved_first = threading.Event()
-    save = services.audit_save_domain
-
-    def slow_answer(**kwargs: Any) -> Audit:
-        saved = save(**kwargs)  # committed: the server holds version + 1 from here
-        if not saved_first.is_set():
-            saved_first.set()
-            time.sleep(2)  # the answer that tells the page so is late
-        return saved
-
-    monkeypatch.setattr(services, "audit_save_domain", slow_answer)
+    saved_first = _first_save_answered_late(monkeypatch)
     sign_in(page, live_server.url, "cal", PASSWORD)
     page.goto(url)
     page.get_by_label("Evidence and findings").click()
@@ -215,17 +223,7 @@ def test_a_double_click_on_save_while_an_autosave_is_on_its_way_saves_once(
     world = build_world(per_team=1)
     audit = started(world)
     url = f"{live_server.url}/audits/{audit.public_id}/domains/1/"
-    saved_first = threading.Event()
-    save = services.audit_save_domain
-
-    def slow_answer(**kwargs: Any) -> Audit:
-        saved = save(**kwargs)
-        if not saved_first.is_set():
-            saved_first.set()
-            time.sleep(2)
-        return saved
-
-    monkeypatch.setattr(services, "audit_save_domain", slow_answer)
+    saved_first = _first_save_answered_late(monkeypatch)
     sign_in(page, live_server.url, "cal", PASSWORD)
     page.goto(url)
     page.get_by_label("Evidence and findings").click()
