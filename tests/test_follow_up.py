@@ -271,7 +271,7 @@ def test_the_owner_picker_starts_at_the_team_manager_and_groups_people_by_team(
     assert re.search(
         rf'<option value="{world.amy.pk}" selected>{world.amy}, team manager</option>', cp_one
     )
-    assert f">{world.practitioner} (Practitioner)<" in cp_one
+    assert f">{world.practitioner}, Practitioner<" in cp_one
     assert f"{world.amy}, who manages the case" in html
     assert "data-qpa-searchable" in select.split(">", 1)[0] or "data-qpa-searchable" in html
     assert "actions/owner-search.js" in html

@@ -22,7 +22,7 @@ def test_an_administrator_names_a_teams_manager(world: World) -> None:
     client = signed_in(world.admin)
     page = client.get(_edit(world, world.cic)).content.decode()
     assert "Team manager" in page and "No manager recorded" in page
-    assert f"{world.cal} (" in page  # an auditor may be named
+    assert f"{world.cal}, Auditor" in page  # an auditor may be named
     assert world.practitioner.username not in page  # a practitioner may not
 
     response = client.post(
