@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, repeat
@@ -536,12 +536,24 @@ def _case_fields() -> list[models.Field[Any, Any]]:
     return [f for f in Case._meta.concrete_fields if not f.primary_key]
 
 
-def _case_rows(columns: dict[str, Iterable[Any]], *, count: int, now: Any) -> list[tuple[Any, ...]]:
-    """Rows of ``count`` new cases for the database, in _case_fields() order, from a column
-    of values (or one value repeated) for each field by attribute name. Fields not given
-    take their model defaults, called for each case where the default is a callable (a
-    public ID)."""
-    rows: list[Iterable[Any]] = []
+@dataclass(frozen=True, slots=True)
+class CaseRows:
+    """New cases for the database: the columns whose values differ from case to case,
+    each case's values for them in that order, and the columns whose one value is the
+    same for every case (who made them, when, open, no legal hold...)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    constants: dict[str, Any]
+
+
+def _case_rows(columns: dict[str, Iterable[Any]], *, count: int, now: Any) -> CaseRows:
+    """Rows of ``count`` new cases for the database, from a column of values (or one
+    value repeated) for each field by attribute name. Fields not given take their model
+    defaults, called for each case where the default is a callable (a public ID)."""
+    names: list[str] = []
+    cells: list[list[Any]] = []
+    constants: dict[str, Any] = {}
     for model_field in _case_fields():
         name = model_field.attname
         adapt = _adapter(model_field)
@@ -550,46 +562,75 @@ def _case_rows(columns: dict[str, Iterable[Any]], *, count: int, now: Any) -> li
         elif name in columns:
             values = columns[name]
         elif model_field.default is uuid.uuid4:
-            rows.append(_random_uuid_hexes(count))  # already as the databases take them
+            names.append(model_field.column)
+            cells.append(_random_uuid_hexes(count))  # already as the databases take them
             continue
         elif model_field.has_default() and callable(model_field.default):
             values = [model_field.get_default() for _ in range(count)]
         else:
             values = repeat(model_field.get_default())
         if isinstance(values, repeat):
-            rows.append(repeat(adapt([next(values)])[0]))
+            constants[model_field.column] = adapt([next(values)])[0]
         else:
-            rows.append(adapt(list(values)))
-    # Not strict: the columns of one value for every case repeat without end.
-    return list(zip(*rows, strict=False))
+            names.append(model_field.column)
+            cells.append(adapt(list(values)))
+    return CaseRows(names, list(zip(*cells, strict=True)), constants)
+
+
+def _sqlite_literal(value: object) -> str:
+    """One of our own constant values (never input from a file) as SQLite text, in a
+    statement run through Django's cursor, which reads ``%%`` as ``%``."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    raise TypeError(f"{type(value).__name__} is not written as a constant")
 
 
 @contextmanager
-def _case_writer() -> Iterator[Callable[[list[tuple[Any, ...]]], None]]:
-    """A function that writes rows of new cases (from _case_rows) inside the current
+def _case_writer() -> Iterator[Callable[[CaseRows], None]]:
+    """A function that writes new cases (from _case_rows) inside the current
     transaction: at the size of a large council's Annex A, building model instances and
     the ORM's bulk_create (on SQLite in batches of 999 parameters) cost more than
     reading the file (bench/import_annex_a.py). PostgreSQL takes the rows through COPY,
     working on each block in its own process while the next is made; SQLite takes them
-    with one executemany a block."""
+    with one executemany a block, the values every case shares written once into the
+    statement rather than bound for each case (ADR 0141)."""
     quote = connection.ops.quote_name
     # Table and column names come from the model, never from input.
     table = quote(Case._meta.db_table)
-    names = ", ".join(quote(f.column) for f in _case_fields())
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            with ExitStack() as stack:
+                copying: list[tuple[list[str], Any]] = []  # the one COPY, once begun
 
-                def send(rows: list[tuple[Any, ...]]) -> None:
-                    for row in rows:
-                        copy.write_row(row)
+                def send(block: CaseRows) -> None:
+                    order = [*block.columns, *block.constants]
+                    if not copying:
+                        names = ", ".join(map(quote, order))
+                        sql = f"COPY {table} ({names}) FROM STDIN"
+                        copying.append((order, stack.enter_context(cursor.cursor.copy(sql))))
+                    begun, copy = copying[0]
+                    if order != begun:
+                        raise ValueError("every block of new cases has the same columns")
+                    shared = tuple(block.constants.values())
+                    for row in block.rows:
+                        copy.write_row(row + shared)
 
                 yield send
             return
-        places = ", ".join(["%s"] * len(_case_fields()))
-        sql = f"INSERT INTO {table} ({names}) VALUES ({places})"  # noqa: S608
 
-        def insert(rows: list[tuple[Any, ...]]) -> None:
-            cursor.executemany(sql, rows)
+        def insert(block: CaseRows) -> None:
+            names = ", ".join(quote(c) for c in [*block.columns, *block.constants])
+            values = ", ".join(
+                [*(["%s"] * len(block.columns)), *map(_sqlite_literal, block.constants.values())]
+            )
+            # Names from the model; the constants are our own values (_sqlite_literal).
+            sql = f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608
+            cursor.executemany(sql, block.rows)
 
         yield insert
