@@ -215,6 +215,18 @@ def test_a_second_import_of_the_same_file_changes_nothing(tmp_path: Path) -> Non
     assert list(_every_case()) == before
 
 
+@pytest.mark.django_db
+def test_a_case_whose_details_hold_a_very_long_number_is_unchanged_by_the_same_file() -> None:
+    # A messy "whole number" cell can hold more digits than 64 bits: read back as a
+    # float, it would make the case look changed at every import.
+    record = ChildRecord(child_id="C1", open_sources={"child_in_need": ("", "")})
+    record.attributes = {"list_6": {"count": 2**70 + 1, "ratio": 1.5, "name": "Zoë"}}
+    assert sum(snapshot_apply(acting_user=None, records=[record]).created.values()) == 1
+    again = snapshot_apply(acting_user=None, records=[record])
+    assert sum(again.unchanged.values()) == 1 and not again.updated
+    assert Case.objects.get().attributes == record.attributes
+
+
 def test_json_orjson_will_not_write_is_written_by_the_json_module() -> None:
     value = {"list_6": {"count": 2**70, "name": "Zoë", "when": "2026-12-01"}}
     assert json.loads(_json_text(value)) == value

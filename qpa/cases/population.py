@@ -3,9 +3,11 @@ those records to the case population: created, updated, closed or unchanged."""
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import os
+import re
 import unicodedata
 import uuid
 from collections import Counter
@@ -18,6 +20,7 @@ from typing import Any
 
 import orjson
 from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from qpa.accounts.models import Role, User
@@ -191,8 +194,8 @@ def merge_annex_block(
         return cells if everything else _picked(open_rows, cells)
 
     block = block if everything else _picked(open_rows, block)
-    teams = map(_text, opened("allocated_team"))
-    workers = map(_text, opened("allocated_worker"))
+    teams = _texts(opened("allocated_team"))
+    workers = _texts(opened("allocated_worker"))
     for record, team_worker in zip(block, zip(teams, workers, strict=True), strict=True):
         record.open_sources[source] = team_worker
     # What _json_safe makes of each row: blanks and the child ID left out, dates as text.
@@ -203,9 +206,9 @@ def merge_annex_block(
         if _DATE_TYPES.isdisjoint(map(type, values)):
             stored_cells.append(values)
             continue
-        as_text: dict[object, object] = {
-            v: v.isoformat() for v in set(values) if isinstance(v, date)
-        }
+        distinct = list(set(values))
+        days = list(compress(distinct, map(isinstance, distinct, repeat(date))))
+        as_text: dict[object, object] = dict(zip(days, map(_isoformat, days), strict=True))
         stored_cells.append(list(map(as_text.get, values, values)))
     attribute = f"list_{list_number}"
     for record, row in zip(block, zip(*stored_cells, strict=True), strict=True):
@@ -217,6 +220,22 @@ def merge_annex_block(
 
 
 _DATE_TYPES = frozenset({date, datetime})
+_TEXT_TYPES = frozenset({str, type(None)})
+_BLANK_AS_TEXT: dict[object, str] = {None: ""}
+
+
+def _texts(cells: Sequence[object]) -> Iterable[str]:
+    """What _text makes of each cell; for a column of text and blanks, in C."""
+    if _TEXT_TYPES.issuperset(map(type, cells)):
+        return map(_BLANK_AS_TEXT.get, cells, cells)  # type: ignore[arg-type]
+    return map(_text, cells)
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def _isoformat(day: date) -> str:
+    """A date (or datetime) as JSON holds it: each met again and again across a file's
+    blocks and lists, so made once."""
+    return day.isoformat()
 
 
 def _picked(positions: Sequence[int], cells: Sequence[Any]) -> Sequence[Any]:
@@ -373,9 +392,7 @@ def snapshot_apply(
     with transaction.atomic():
         # Each case's ID and the fields an import sets, as values: a month's import
         # compares every open case, and model instances are made only for those changed.
-        existing = {
-            row[0]: row[1:] for row in Case.objects.values_list("child_id", "pk", *SNAPSHOT_FIELDS)
-        }
+        existing = _snapshot_values()
         new: list[ChildRecord] = []
         changes: dict[int, dict[str, Any]] = {}  # case ID -> the fields to set
         # Children whose rows could not be read are neither updated nor closed.
@@ -432,17 +449,47 @@ def snapshot_apply(
                     write(_case_rows(columns, count=len(chunk), now=now))
         to_update = Case.objects.in_bulk(list(changes))
         for pk, fields in changes.items():
-            case = to_update[pk]
+            changed = to_update[pk]
             for name, value in fields.items():
-                setattr(case, name, value)
-            case.updated_by = acting_user
-            case.updated_at = now
+                setattr(changed, name, value)
+            changed.updated_by = acting_user
+            changed.updated_at = now
         Case.objects.bulk_update(
             list(to_update.values()),
             [*SNAPSHOT_FIELDS, "updated_by", "updated_at"],
             batch_size=1000,
         )
     return result
+
+
+def _snapshot_values() -> dict[str, tuple[Any, ...]]:
+    """Each case's ID and the fields an import sets (SNAPSHOT_FIELDS), by child ID, as
+    values. The case details come as JSON text read with orjson: for a large council's
+    cases about five times as quick as the JSON field's own reading (ADR 0141)."""
+    at = 2 + SNAPSHOT_FIELDS.index("attributes")  # in each row, after the child ID and pk
+    names = [name if name != "attributes" else "attributes_text" for name in SNAPSHOT_FIELDS]
+    rows = Case.objects.annotate(
+        attributes_text=Cast("attributes", output_field=models.TextField())
+    ).values_list("child_id", "pk", *names)
+    return {
+        row[0]: (*row[1:at], None if row[at] is None else _json_value(row[at]), *row[at + 1 :])
+        for row in rows
+    }
+
+
+def _json_value(text: str) -> Any:
+    """JSON text as the JSON field reads it (the json module), with orjson where that
+    gives the same: orjson reads an integer past 64 bits as a float, so text with a run
+    of 19 digits or more, and anything orjson refuses, is read by the json module."""
+    if _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def _new_cases(

@@ -12,6 +12,7 @@ tests/test_tabular_cleaning.py checks, on generated messy cells, that the two ag
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -369,23 +370,23 @@ class _MemoisedColumn:
         self.number_types.update(_NUMBER_TYPES.intersection(map(type, cells)))
         if len(self.number_types) > 1:
             return self._one_by_one(cells)
+        memo = self.memo
         try:
-            distinct = set(cells)
+            fresh = set(itertools.filterfalse(memo.__contains__, cells))
         except TypeError:  # an unhashable cell; no reader gives one
             return self._one_by_one(cells)
-        memo = self.memo
-        fresh = distinct.difference(memo)
         if fresh:
             if len(memo) + len(fresh) > MEMO_LIMIT:
                 memo.clear()
                 self.failing.clear()
-                fresh = distinct
+                fresh = set(cells)
             clean = self.clean
             for cell in fresh:
                 value = memo[cell] = _clean_one(clean, cell)
                 if type(value) is Failure:
                     self.failing.add(cell)
-        return list(map(memo.__getitem__, cells)), not self.failing.isdisjoint(distinct)
+        failing = self.failing
+        return list(map(memo.__getitem__, cells)), bool(failing) and not failing.isdisjoint(cells)
 
     def _one_by_one(self, cells: Sequence[object]) -> Cleaned:
         out = [_clean_one(self.clean, cell) for cell in cells]

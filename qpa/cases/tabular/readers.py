@@ -23,11 +23,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from python_calamine import CalamineWorkbook
 
-from qpa.cases.tabular.cleaning import Failure, clean_text, column_cleaner
+from qpa.cases.tabular.cleaning import ColumnCleaner, Failure, clean_text, column_cleaner
 from qpa.cases.tabular.errors import CellError, FileRefused
 from qpa.cases.tabular.files import (
     MAX_COMPRESSION_RATIO,
@@ -38,6 +38,7 @@ from qpa.cases.tabular.files import (
     uses_1904_dates,
 )
 from qpa.cases.tabular.headers import ListMatch, closest_list, match_headers, normalise_header
+from qpa.cases.tabular.lists import ColumnKind
 from qpa.cases.tabular.peek import HEAD_ROWS, SheetHead, sheet_heads
 from qpa.cases.tabular.progress import Progress, ProgressCounter
 
@@ -257,6 +258,7 @@ class AnnexAReader:
             max_ratio=max_ratio,
         )
         name = self.path.name
+        self._cleaners: dict[ColumnKind | Literal["any"], ColumnCleaner] = {}
         try:
             self._workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as error:  # calamine raises its own error types for bad files
@@ -369,6 +371,14 @@ class AnnexAReader:
         sheet.report, sheet.match = checked.report, checked.match
         sheet.worksheet, sheet.checked = checked.worksheet, True
 
+    def _cleaner(self, kind: ColumnKind | Literal["any"]) -> ColumnCleaner:
+        """One column cleaner of each kind for the whole workbook: a date or a code met in
+        one list is cleaned once for every list (each is a function of the cell alone)."""
+        cleaner = self._cleaners.get(kind)
+        if cleaner is None:
+            cleaner = self._cleaners[kind] = column_cleaner(kind, epoch1904=self._epoch1904)
+        return cleaner
+
     def _sheet_blocks(self, sheet: _Sheet, counter: ProgressCounter) -> Iterator[AnnexBlock]:
         match = sheet.match
         header_row = sheet.report.header_row
@@ -387,9 +397,7 @@ class AnnexAReader:
         present = {c.key: c for c in columns}
         keys = tuple(dict.fromkeys([*(c.key for c in match.spec.columns), *present]))
         plan = [
-            (present[key], column_cleaner(present[key].kind, epoch1904=self._epoch1904))
-            if key in present
-            else None
+            (present[key], self._cleaner(present[key].kind)) if key in present else None
             for key in keys
         ]
         width = len(keys)
