@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from typing import Any
 
 import orjson
@@ -316,10 +316,22 @@ class _Resolver:
         self.practitioners: dict[str, int] = {}
         for user in User.objects.filter(role=Role.PRACTITIONER, is_active=True):
             self.practitioners.setdefault(name_key(user.get_full_name()), user.pk)
-        # Many children share a team, a worker and a rule: each placement is decided once.
+        # Many children share a team, a worker and a rule: each placement is decided once,
+        # and looked up by what decides it, the child's open lists' teams and workers.
         self.decided: dict[tuple[str, str, int | None, str], tuple[Placement, str | None]] = {}
+        self.placed: dict[tuple[object, ...], tuple[Placement, str | None]] = {}
 
     def resolve(self, record: ChildRecord, result: SnapshotResult) -> Placement:
+        key = (*record.open_sources.items(), record.service_area_name)
+        placed = self.placed.get(key)
+        if placed is None:
+            placed = self.placed[key] = self._place(record)
+        placement, unmapped = placed
+        if unmapped is not None:
+            result.unmapped_teams[unmapped] += 1
+        return placement
+
+    def _place(self, record: ChildRecord) -> tuple[Placement, str | None]:
         team_name, worker = "", ""
         area: ServiceArea | None = None
         for rule in self.rules:  # in precedence order
@@ -335,10 +347,7 @@ class _Resolver:
         decided = self.decided.get(key)
         if decided is None:
             decided = self.decided[key] = self._decide(team_name, worker, area, record)
-        placement, unmapped = decided
-        if unmapped is not None:
-            result.unmapped_teams[unmapped] += 1
-        return placement
+        return decided
 
     def _decide(
         self, team_name: str, worker: str, area: ServiceArea | None, record: ChildRecord
@@ -440,13 +449,14 @@ def snapshot_apply(
         # index's end rather than in its middle, about a fifth quicker on SQLite.
         new.sort(key=operator.attrgetter("child_id"))
         if new:
+            adapters = {f.attname: _adapter(f) for f in _case_fields()}
             with _case_writer() as write:
                 for start in range(0, len(new), WRITE_ROWS):
                     chunk = new[start : start + WRITE_ROWS]
                     columns = _new_cases(
                         chunk, resolver, result, acting_user=acting_user, today=today
                     )
-                    write(_case_rows(columns, count=len(chunk), now=now))
+                    write(_case_rows(columns, count=len(chunk), now=now, adapters=adapters))
         to_update = Case.objects.in_bulk(list(changes))
         for pk, fields in changes.items():
             changed = to_update[pk]
@@ -501,7 +511,7 @@ def _new_cases(
     today: date,
 ) -> dict[str, Iterable[Any]]:
     """The new cases' field values by attribute name, a column at a time, and counted."""
-    placements = [resolver.resolve(record, result) for record in records]
+    placements = list(map(resolver.resolve, records, repeat(result)))
     columns: dict[str, Iterable[Any]] = {
         name: list(map(operator.itemgetter(i), placements))
         for i, name in enumerate(PLACEMENT_FIELDS)
@@ -550,27 +560,31 @@ def _json_text(value: Any) -> str:
         return json.dumps(value)
 
 
-# uuid.UUID(version=4)'s bits: the version (4) and the variant (RFC 9562), over 122
-# random bits.
-_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (4 << 76)
+# uuid.uuid4's bits, set on random bytes: the version (4) in the high half of byte 6 and
+# the variant (RFC 9562: 10) in the top bits of byte 8.
+_UUID4_VERSION = bytes((byte & 0x0F) | 0x40 for byte in range(256))
+_UUID4_VARIANT = bytes((byte & 0x3F) | 0x80 for byte in range(256))
 
 
 def _random_uuid_hexes(count: int) -> list[str]:
     """``count`` random (version 4) UUIDs as uuid.uuid4 makes them, as the 32 hex digits
     both databases take for a UUID column, from one read of the system's random source
-    rather than one each."""
-    random = os.urandom(16 * count)
-    return [
-        f"{int.from_bytes(random[i : i + 16], 'big') & _UUID4_CLEAR | _UUID4_SET:032x}"
-        for i in range(0, 16 * count, 16)
-    ]
+    rather than one each, their version and variant bits set in C (bytes.translate)."""
+    random = bytearray(os.urandom(16 * count))
+    random[6::16] = random[6::16].translate(_UUID4_VERSION)
+    random[8::16] = random[8::16].translate(_UUID4_VARIANT)
+    digits = random.hex()
+    ends = range(32, 32 * count + 1, 32)
+    return list(map(digits.__getitem__, map(slice, range(0, 32 * count, 32), ends)))
 
 
 def _once_per_value(adapt: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
+    adapted: dict[Any, Any] = {}  # kept from one block of rows to the next
+
     def column(values: Sequence[Any]) -> list[Any]:
-        adapted = {value: adapt(value) for value in set(values)}
-        return [adapted[value] for value in values]
+        fresh = list(set(filterfalse(adapted.__contains__, values)))
+        adapted.update(zip(fresh, map(adapt, fresh), strict=True))
+        return list(map(adapted.__getitem__, values))
 
     return column
 
@@ -594,7 +608,13 @@ class CaseRows:
     constants: dict[str, Any]
 
 
-def _case_rows(columns: dict[str, Iterable[Any]], *, count: int, now: Any) -> CaseRows:
+def _case_rows(
+    columns: dict[str, Iterable[Any]],
+    *,
+    count: int,
+    now: Any,
+    adapters: Mapping[str, Callable[[Sequence[Any]], list[Any]]],
+) -> CaseRows:
     """Rows of ``count`` new cases for the database, from a column of values (or one
     value repeated) for each field by attribute name. Fields not given take their model
     defaults, called for each case where the default is a callable (a public ID)."""
@@ -603,7 +623,7 @@ def _case_rows(columns: dict[str, Iterable[Any]], *, count: int, now: Any) -> Ca
     constants: dict[str, Any] = {}
     for model_field in _case_fields():
         name = model_field.attname
-        adapt = _adapter(model_field)
+        adapt = adapters[name]
         if name in ("created_at", "updated_at"):
             values: Iterable[Any] = repeat(now)
         elif name in columns:
