@@ -30,6 +30,7 @@ from django.utils import timezone
 from qpa.accounts.models import Role, User
 from qpa.actions import services as action_services
 from qpa.assurance import services as assurance
+from qpa.assurance.figures import quality_figures
 from qpa.assurance.models import Moderation, ReAudit, ReAuditDraw
 from qpa.audits import services as audit_services
 from qpa.audits.blind import audit_ratings_hidden_from
@@ -478,6 +479,18 @@ def test_report_actions_leave_out_an_audit_still_blind(db: None) -> None:
     assert action_figures(params).opened == 0
     submit(Audit.objects.get(pk=scene.second.pk))
     assert action_figures(params).opened == 1
+
+
+def test_audit_quality_figures_leave_out_the_actions_of_an_audit_still_blind(db: None) -> None:
+    # The service-wide figures (assurance page, the report's audit quality) count actions
+    # as the report's action figures do: an action tells its audit's rating.
+    scene = _scene(submitted="first")
+    today = timezone.localdate()
+    assert quality_figures().open_actions == 0
+    assert quality_figures(period_from=today, period_to=today).open_actions == 0
+    submit(Audit.objects.get(pk=scene.second.pk))
+    assert quality_figures().open_actions == 1
+    assert quality_figures(period_from=today, period_to=today).open_actions == 1
 
 
 def test_the_moderation_draw_withdraws_a_submitted_first_audit_from_the_figures(

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from qpa.accounts.models import Role, User
+from qpa.actions.models import Action
 from qpa.audits.models import Audit
 from qpa.audits.selectors import audits_visible_to
 from qpa.core.models import Event
@@ -42,8 +44,10 @@ from qpa.cycles.models import (
 )
 from qpa.demo.council import build_demo
 from qpa.organisation.models import ServiceArea, Team
+from qpa.reports import disclosure
 from qpa.reports.counting import counted_audits
 from qpa.reports.disclosure import suppress_table
+from qpa.reports.report import ReportParams, action_counts, build_report
 from qpa.reports.services import report_aggregates_rebuild, report_aggregates_refresh
 from qpa.reports.summary import report_summary
 from qpa.tools.models import AuditTool
@@ -692,3 +696,91 @@ def test_a_hidden_area_count_reads_as_words_in_the_key_messages() -> None:
     assert "- Child Protection: some cases (the number is not shown)" in lines
     assert "- 36 Children in Care" in lines
     assert not any("Early Help" in line or line.startswith("- Some") for line in lines)
+
+
+# --- The report's overdue actions beside the service's (disclosure.overdue_beside_quality) -
+
+
+def _quality(open_actions: int, overdue: int, hidden: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    full = {"open_actions": open_actions, "overdue_actions": overdue}
+    return full, {key: None if key in hidden else value for key, value in full.items()}
+
+
+def test_the_report_hides_its_overdue_count_where_the_service_s_is_hidden() -> None:
+    # 12 open, 10 overdue: the 2 not yet due are protected by hiding the 10. With the
+    # only tool and no filter, the report's 10 are the same 10.
+    full, shown = _quality(12, 10, hidden=("overdue_actions",))
+    beside = disclosure.overdue_beside_quality
+    assert beside(10, full, shown, report_in_full=False, process_in_full=False) is None
+    assert shown == {"open_actions": 12, "overdue_actions": None}
+
+
+def test_the_report_hides_its_overdue_count_when_the_rest_of_the_service_s_is_small() -> None:
+    full, shown = _quality(30, 20)  # the report's 17 and 3 elsewhere
+    beside = disclosure.overdue_beside_quality
+    assert beside(17, full, shown, report_in_full=False, process_in_full=False) is None
+    assert beside(15, full, shown, report_in_full=False, process_in_full=False) == 15
+    assert beside(20, full, shown, report_in_full=False, process_in_full=False) == 20
+    assert beside(3, full, shown, report_in_full=False, process_in_full=False) is None
+    assert shown == {"open_actions": 30, "overdue_actions": 20}
+
+
+def test_a_reader_with_the_report_in_full_has_the_service_s_figures_hidden_instead() -> None:
+    beside = disclosure.overdue_beside_quality
+    full, shown = _quality(30, 20)
+    assert beside(17, full, shown, report_in_full=True, process_in_full=False) == 17
+    assert shown == {"open_actions": 30, "overdue_actions": None}  # 20 - 17 would be shown
+    # The report's count is the service's, and 2 are not yet due: 12 - 10 would give them.
+    full, shown = _quality(12, 10, hidden=("overdue_actions",))
+    assert beside(10, full, shown, report_in_full=True, process_in_full=False) == 10
+    assert shown == {"open_actions": None, "overdue_actions": None}
+    full, shown = _quality(30, 20)
+    assert beside(10, full, shown, report_in_full=True, process_in_full=False) == 10
+    assert shown == {"open_actions": 30, "overdue_actions": 20}
+    # A reader who may see the audit process in full may open every audit with an action.
+    full, shown = _quality(12, 10)
+    assert beside(10, full, shown, report_in_full=True, process_in_full=True) == 10
+    assert shown == {"open_actions": 12, "overdue_actions": 10}
+
+
+def test_the_report_page_and_its_json_hide_the_overdue_count_the_service_s_would_give(
+    personas: Personas,
+) -> None:
+    """Ten actions overdue at the end of October and two not yet due, all on audits of
+    the one tool: the service's 10 overdue are hidden so that 12 - 10 cannot give the 2,
+    and the report's own count of the same 10 is hidden with them, on the page, in its
+    files and in the JSON the page's figures come from."""
+    audits = [
+        submitted_audit(
+            case=CaseFactory(team=personas.cp_team),
+            overall="Inadequate",
+            audit_date=date(2026, 10, 7),
+        )
+        for _ in range(12)
+    ]
+    created = timezone.make_aware(datetime.combine(date(2026, 10, 8), time(9)))
+    for number, audit in enumerate(audits):
+        action = Action.objects.create(
+            audit=audit,
+            description="Hold a strategy discussion.",
+            owner=personas.head_of_cp,
+            due_date=date(2026, 10, 20) if number < 10 else date(2026, 11, 20),
+        )
+        Action.objects.filter(pk=action.pk).update(created_at=created)
+    report_aggregates_refresh(audit_ids=[a.pk for a in audits])
+    params = ReportParams.build(
+        period_from=date(2026, 10, 1), period_to=date(2026, 10, 31), tool="quality-of-practice"
+    )
+    assert action_counts(params).overdue == 10
+    report = build_report(params)
+    assert report.extra["quality"]["open_actions"] == 12
+    assert report.extra["quality"]["overdue_actions"] is None
+    assert report.actions.overdue is None
+    client = signed_in(personas.performance)
+    doc = client.get(f"/reports/summary.json?{OCTOBER}&assurance=1").json()
+    assert doc["assurance"]["quality"]["open_actions"] == 12
+    assert doc["assurance"]["quality"]["overdue_actions"] is None
+    page = client.get(f"/reports/?{OCTOBER}&tool=quality-of-practice").content.decode()
+    row = re.search(r"Overdue on 31 October 2026</dt><dd[^>]*>([^<]*)</dd>", page)
+    assert row is not None and row.group(1).strip() == disclosure.HIDDEN
+    assert "10 actions overdue" not in page and "some actions overdue" in page

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from qpa.actions.models import Action, ActionStatus
+from qpa.audits.blind import withheld_from_figures
 from qpa.audits.selectors import audits_visible_to
 
 
@@ -30,3 +31,10 @@ def my_actions(*, user: Any) -> QuerySet[Action]:
 
 def open_actions(actions: QuerySet[Action]) -> QuerySet[Action]:
     return actions.exclude(status=ActionStatus.COMPLETED)
+
+
+def actions_in_figures() -> QuerySet[Action]:
+    """The actions a figure may count, for every reader: not those on an audit still
+    blind to somebody, since an action tells its audit's rating (decision 0106). The
+    report's action figures and the audit-quality figures both count from here."""
+    return Action.objects.exclude(audit__in=withheld_from_figures())

@@ -12,9 +12,11 @@ from datetime import date, datetime, time
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from qpa.actions.models import Action, ActionStatus
+from qpa.actions.models import ActionStatus
+from qpa.actions.selectors import actions_in_figures
 from qpa.assurance.agreement import Agreement, agreement, share_changed
 from qpa.assurance.models import Moderation, ReAudit
+from qpa.audits.blind import withheld_from_figures
 from qpa.audits.models import Audit, AuditStatus, Captured
 from qpa.cycles.models import Allocation, AllocationStatus
 
@@ -181,12 +183,17 @@ def quality_figures(
             on_time += second.audit_date <= reaudit.due_date
         elif not submitted:
             overdue[str(reaudit.auditor)] += 1
-    open_actions = Action.objects.exclude(status=ActionStatus.COMPLETED)
-    audits = Audit.objects.filter(status=AuditStatus.SUBMITTED, moderation_of__isnull=True)
+    # Like every figure, not the actions and audits still blind to somebody (decision 0106).
+    open_actions = actions_in_figures().exclude(status=ActionStatus.COMPLETED)
+    audits = Audit.objects.filter(status=AuditStatus.SUBMITTED, moderation_of__isnull=True).exclude(
+        pk__in=withheld_from_figures()
+    )
     if in_period:
         end = timezone.make_aware(datetime.combine(as_at, time.max))
-        open_actions = Action.objects.filter(created_at__lte=end).filter(
-            Q(completed_at__isnull=True) | Q(completed_at__gt=end)
+        open_actions = (
+            actions_in_figures()
+            .filter(created_at__lte=end)
+            .filter(Q(completed_at__isnull=True) | Q(completed_at__gt=end))
         )
         audits = audits.filter(audit_date__range=(period_from, as_at))
     voice = (

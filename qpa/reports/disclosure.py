@@ -6,7 +6,8 @@ Excel, CSV and JSON exports, `qpa report` and `GET /api/v1/reports/summary` — 
 figure — the summary, the comparisons, trends and teams, the re-audit, agreement and
 audit-quality figures — reaches its figures through here: `figures_for_reader` and
 `in_full` say whether a reader sees a document in full, `suppress_summary`,
-`suppress_process` and `suppress_cells` suppress it.
+`suppress_process` and `suppress_cells` suppress it, and `overdue_beside_quality` keeps
+the report's action figures and its audit-quality figures from giving each other away.
 
 - **Who may see small numbers.** A reader may switch suppression off only when they may
   open every audit the figures count: the counted audits ⊆ `audits_visible_to(reader)`
@@ -478,6 +479,43 @@ def suppress_summary(summary: Mapping[str, Any], *, refused: bool = False) -> di
         "unsuppressed_refused": refused,
     }
     return out
+
+
+def overdue_beside_quality(
+    report_overdue: int | None,
+    quality: Mapping[str, Any],
+    shown: dict[str, Any],
+    *,
+    report_in_full: bool,
+    process_in_full: bool,
+) -> int | None:
+    """The report's overdue actions as a reader sees them beside the report's audit-quality
+    figures, hiding in `shown` (the quality block as the reader sees it) what the two
+    would give away together. `quality` is that block in full.
+
+    The quality figures count the same actions and more (every tool, area and team) at
+    the same date, so overdue across the service is the report's overdue and the rest;
+    open actions are the overdue and those not yet due. Where the report has the only
+    tool and no filter, the rest is known to be nought and the two overdue counts are
+    one. So: the report's count is hidden when small, when the service's is hidden, or
+    when the rest is from 1 to 4; a reader who sees the report in full (but not the
+    audit process) sees its count, and the service's is hidden instead when the rest is
+    small, with the open actions too when the rest is nought and those not yet due are
+    from 1 to 4. Figures of the audit process in full go to a reader who may open every
+    audit with an action (`process.process_audits`), so nothing is hidden from them."""
+    if process_in_full or report_overdue is None:
+        return report_overdue
+    overdue, open_actions = quality["overdue_actions"], quality["open_actions"]
+    rest, not_due = overdue - report_overdue, open_actions - overdue
+    if report_in_full:
+        if is_small(rest):
+            shown["overdue_actions"] = None
+        elif rest == 0 and is_small(not_due):
+            shown["overdue_actions"] = shown["open_actions"] = None
+        return report_overdue
+    if is_small(report_overdue) or shown["overdue_actions"] is None or is_small(rest):
+        return None
+    return report_overdue
 
 
 def shown_in_full() -> dict[str, Any]:

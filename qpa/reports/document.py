@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 
 from qpa.reports import disclosure
 from qpa.reports.comparison import compare_summaries, comparison_json
-from qpa.reports.process import process_audits, process_document
-from qpa.reports.report import ReportParams
+from qpa.reports.process import process_audits
+from qpa.reports.report import ReportParams, quality_beside_actions
 from qpa.reports.summary import report_summary
 from qpa.reports.teams import team_audits, team_table, teams_json
 
@@ -88,11 +88,11 @@ def report_document(
         full = not document["suppression"]["applied"] and disclosure.in_full(
             reader, audits, asked=unsuppressed
         )
-        document["assurance"] = process_document(
-            period_from=params.period_from,
-            period_to=params.period_to,
-            tool=params.filters.tool,
-            suppress=not full,
+        # As the report page shows them, beside its action figures.
+        document["assurance"] = quality_beside_actions(
+            params,
+            report_in_full=not document["suppression"]["applied"],
+            process_in_full=full,
             refused=unsuppressed and not full,
-        )
+        )[1]
     return document

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from qpa.actions.models import Action, ActionStatus
-from qpa.audits.blind import withheld_from_figures
+from qpa.actions.models import ActionStatus
+from qpa.actions.selectors import actions_in_figures
 from qpa.audits.models import Audit
 from qpa.reports import disclosure, process
 from qpa.reports.counting import month_end, month_of
@@ -257,15 +257,12 @@ def themed_results(params: ReportParams) -> list[dict[str, Any]]:
     return results
 
 
-def action_figures(params: ReportParams, *, today: date | None = None) -> ActionFigures:
-    """Actions on the report's audits: opened and completed in the period, and overdue
-    at its end (or today, if it has not ended)."""
+def action_counts(params: ReportParams, *, today: date | None = None) -> ActionFigures:
+    """Actions on the report's audits, in full: opened and completed in the period, and
+    overdue at its end (or today, if it has not ended)."""
     f = params.filters
     as_at = min(params.period_to, today or timezone.localdate())
-    # Not the actions on an audit still blind to someone: an action tells its rating.
-    actions = Action.objects.filter(audit__tool_version__tool=f.tool).exclude(
-        audit__in=withheld_from_figures()
-    )
+    actions = actions_in_figures().filter(audit__tool_version__tool=f.tool)
     if f.service_area:
         actions = actions.filter(audit__service_area=f.service_area)
     if f.team:
@@ -284,11 +281,45 @@ def action_figures(params: ReportParams, *, today: date | None = None) -> Action
         .filter(Q(completed_at__isnull=True) | Q(completed_at__gt=as_at_end))
         .count()
     )
+    return ActionFigures(opened, completed, overdue, as_at)
 
-    def hide(n: int) -> int | None:
-        return disclosure.hide_small(n) if params.suppress else n
 
-    return ActionFigures(hide(opened), hide(completed), hide(overdue), as_at)
+def action_figures(params: ReportParams, *, today: date | None = None) -> ActionFigures:
+    """The report's action figures (`action_counts`), small ones hidden unless the
+    reader sees the report in full; beside the audit-quality figures, `report_figures`
+    hides more."""
+    counted = action_counts(params, today=today)
+    if not params.suppress:
+        return counted
+    hide = disclosure.hide_small
+    return ActionFigures(
+        hide(counted.opened), hide(counted.completed), hide(counted.overdue), counted.as_at
+    )
+
+
+def quality_beside_actions(
+    params: ReportParams, *, report_in_full: bool, process_in_full: bool, refused: bool
+) -> tuple[int | None, dict[str, Any]]:
+    """The audit-process figures of the report's period as the reader sees them, and the
+    report's overdue actions beside them (`disclosure.overdue_beside_quality`): every
+    channel that shows the two for one report, or either for the same report, gets them
+    from here."""
+    counted = action_counts(params)
+    full = process.process_document(
+        period_from=params.period_from,
+        period_to=params.period_to,
+        tool=params.filters.tool,
+        suppress=False,
+    )
+    shown = full if process_in_full else disclosure.suppress_process(full, refused=refused)
+    overdue = disclosure.overdue_beside_quality(
+        counted.overdue,
+        full["quality"],
+        shown["quality"],
+        report_in_full=report_in_full,
+        process_in_full=process_in_full,
+    )
+    return overdue, shown
 
 
 def number(n: int | None, noun: str, plural: str | None = None) -> str:
@@ -364,20 +395,28 @@ def assurance_figures(params: ReportParams) -> dict[str, Any]:
     """The assurance figures for the report's period (`qpa.reports.process`): re-audit
     outcomes of each quarter the period touches, agreement between auditors in the
     cycles of the period, and the audit-quality figures of the period, as they stood at
-    its end; suppressed unless the reader may see them in full (`process_in_full`)."""
-    return process.process_document(
-        period_from=params.period_from,
-        period_to=params.period_to,
-        tool=params.filters.tool,
-        suppress=not params.process_in_full,
+    its end; suppressed unless the reader may see them in full (`process_in_full`), and
+    beside the report's action figures (`quality_beside_actions`)."""
+    return report_figures(params)[1]
+
+
+def report_figures(params: ReportParams) -> tuple[ActionFigures, dict[str, Any]]:
+    """The report's action figures and its assurance figures, each as the reader sees it
+    beside the other."""
+    actions = action_figures(params)
+    overdue, assurance = quality_beside_actions(
+        params,
+        report_in_full=not params.suppress,
+        process_in_full=params.process_in_full,
         refused=params.unsuppressed_refused or not (params.suppress or params.process_in_full),
     )
+    return replace(actions, overdue=overdue), assurance
 
 
 def build_report(params: ReportParams) -> Report:
     summary = params.summary()
     themed = themed_results(params)
-    actions = action_figures(params)
+    actions, assurance = report_figures(params)
     if summary["suppression"]["too_few"]:
         actions = ActionFigures(None, None, None, actions.as_at)
     saved = KeyMessages.objects.filter(parameters=params.key()).select_related("edited_by").first()
@@ -390,7 +429,7 @@ def build_report(params: ReportParams) -> Report:
         actions=actions,
         key_messages=text,
         key_messages_saved=saved,
-        extra=assurance_figures(params),
+        extra=assurance,
     )
 
 
