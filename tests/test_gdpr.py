@@ -13,13 +13,19 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from qpa.audits.models import Audit, DomainRating
+from qpa.actions.models import Action, ActionReopening
+from qpa.actions.services import action_complete, action_create, action_reopen
+from qpa.audits.models import Audit, AuditAlert, AuditChange, AuditReply, DomainRating
+from qpa.audits.services import audit_reply
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record, events_about_child, verify_event_log
 from qpa.core.models import Event
-from qpa.dataprotection.retention import add_years, retention_of
+from qpa.dataprotection.retention import add_years, purge, retention_of
+from qpa.notifications.models import Notification
+from tests.support.audits import completed, started, submit
 from tests.support.factories import CaseFactory, submitted_audit
 from tests.support.people import Personas, signed_in
+from tests.support.worlds import build_world
 
 # --- Subject access ----------------------------------------------------------------
 
@@ -174,3 +180,48 @@ def test_a_legal_hold_needs_a_reason_and_is_recorded(personas: Personas) -> None
         "case.legal_hold_set",
         "case.legal_hold_released",
     ]
+
+
+@override_settings(QPA_RETENTION_CLOSED_CASE_YEARS=7, QPA_RETENTION_CHILD_PROTECTION_YEARS=7)
+def test_purge_deletes_an_audit_with_everything_that_followed_it(db: None) -> None:
+    """An audit through the whole process: its history, the alerts it sent, the
+    practitioner's reply, a follow-up action reopened once. When the closed case is past
+    retention, all of it goes with the case, and nothing blocks the purge."""
+    world = build_world(per_team=1)
+    audit = submit(completed(started(world), overall="Inadequate", child_safe="no"))
+    audit_reply(acting_user=world.practitioner, audit=audit, text="I have read the findings.")
+    action = action_create(
+        acting_user=world.head,
+        audit=audit,
+        description="Hold a strategy discussion this week.",
+        owner=world.amy,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    action = action_complete(
+        acting_user=world.amy, action=action, evidence="Strategy discussion held and minuted."
+    )
+    action_reopen(acting_user=world.head, action=action, reason="The minutes are not on file.")
+    case = audit.case
+    assert AuditChange.objects.filter(audit=audit).exists()
+    assert AuditAlert.objects.filter(audit=audit).exists()
+    alerted = list(AuditAlert.objects.filter(audit=audit).values_list("notification", flat=True))
+    leading_here = Notification.objects.filter(url__startswith=action.get_absolute_url())
+    assert leading_here.exists()  # the owner was told of the action, and of its reopening
+    Case.objects.filter(pk=case.pk).update(
+        status=CaseStatus.CLOSED,
+        closed_on=add_years(timezone.localdate(), -8),
+        cp_plan_start_date=None,
+        looked_after_start_date=None,
+    )
+
+    report = purge(today=timezone.localdate(), apply=True)
+
+    assert report.blocked == {}
+    assert report.purged_child_ids == [case.child_id]
+    assert not Case.objects.filter(pk=case.pk).exists()
+    for model in (Audit, AuditChange, AuditAlert, AuditReply, Action, ActionReopening):
+        assert not model.objects.exists(), model.__name__
+    # The alerts' own messages named the case: they go too.
+    assert not Notification.objects.filter(pk__in=alerted).exists()
+    assert not leading_here.exists()
+    assert verify_event_log().intact

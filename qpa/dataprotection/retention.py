@@ -2,7 +2,8 @@
 
 The rules, per record type (the periods come from settings, the council's schedule):
 
-- a closed case, with its audits, domain ratings and sampling records: kept for
+- a closed case, with its audits and all that followed them (ratings, history, alerts,
+  replies, follow-up actions, re-audits, moderations) and its sampling records: kept for
   QPA_RETENTION_CLOSED_CASE_YEARS after it closed, or longer when a longer rule applies:
   QPA_RETENTION_CHILD_PROTECTION_YEARS after closing for a child who had a child protection
   plan, and until the QPA_RETENTION_LOOKED_AFTER_AGE birthday for a child who was looked
@@ -14,6 +15,7 @@ The rules, per record type (the periods come from settings, the council's schedu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,12 +23,22 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, Q, RestrictedError
 
-from qpa.audits.models import Audit, DomainRating
+from qpa.actions.models import Action
+from qpa.assurance.models import Moderation, ReAudit
+from qpa.audits.models import (
+    Audit,
+    AuditAlert,
+    AuditChange,
+    AuditReply,
+    DomainRating,
+    RecommendedAction,
+)
 from qpa.cases.models import Case, CaseStatus
 from qpa.core.events import event_record
 from qpa.cycles.models import Allocation, SampledCase
+from qpa.notifications.models import Notification
 from qpa.reports.services import report_aggregates_refresh
 
 
@@ -128,18 +140,46 @@ def purge(*, today: date, apply: bool, acting_user: Any = None) -> PurgeReport:
 
 
 def _delete_case(case: Case) -> dict[str, int]:
-    """Audit.case and the sampling records protect the case: delete them first."""
-    audit_ids = list(Audit.objects.filter(case=case).values_list("pk", flat=True))
+    """The case with everything about it, each before what it points at (the links are
+    PROTECT, so that nothing else deletes an audit's record by accident): the follow-up
+    actions and the auditor's recommendations, the alerts and the messages they sent,
+    the practitioner's reply, the audit's history, the re-audits and moderations it is
+    part of, its ratings, the audits, the sampling records, then the case. Any other
+    message that leads to one of its audits or actions goes too; messages that list it
+    among other cases, and the event log, stay. A case in an audit cycle's change log
+    stays (ProtectedError): that log must."""
+    audits = Audit.objects.filter(case=case)
+    audit_ids = list(audits.values_list("pk", flat=True))
+    actions = Action.objects.filter(audit__case=case)
+    alerts = AuditAlert.objects.filter(audit__case=case)
+    leads_here = [a.get_absolute_url() for a in audits] + [a.get_absolute_url() for a in actions]
+    # The alerts' messages, and any message that leads to one of its audits or actions
+    # (or a part of that page).
+    about = Q(pk__in=list(alerts.values_list("notification_id", flat=True)))
+    for path in leads_here:
+        about |= Q(url__startswith=path)
+    messages = Notification.objects.filter(about)
+    steps: list[Callable[[], tuple[int, dict[str, int]]]] = [
+        actions.delete,
+        RecommendedAction.objects.filter(audit__case=case).delete,
+        alerts.delete,
+        messages.delete,
+        AuditReply.objects.filter(audit__case=case).delete,
+        AuditChange.objects.filter(audit__case=case).with_its_case,
+        ReAudit.objects.filter(Q(original__case=case) | Q(reaudit__case=case)).delete,
+        Moderation.objects.filter(
+            Q(moderation_audit__case=case) | Q(allocation__sampled_case__case=case)
+        ).delete,
+        DomainRating.objects.filter(audit__case=case).delete,
+        audits.delete,
+        Allocation.objects.filter(sampled_case__case=case).delete,
+        SampledCase.objects.filter(case=case, replaced_by__isnull=False).delete,
+        SampledCase.objects.filter(case=case).delete,
+        Case.objects.filter(pk=case.pk).delete,
+    ]
     deleted: dict[str, int] = {}
-    for queryset in (
-        DomainRating.objects.filter(audit__case=case),
-        Audit.objects.filter(case=case),
-        Allocation.objects.filter(sampled_case__case=case),
-        SampledCase.objects.filter(case=case, replaced_by__isnull=False),
-        SampledCase.objects.filter(case=case),
-        Case.objects.filter(pk=case.pk),
-    ):
-        _, per_model = queryset.delete()
+    for step in steps:
+        _, per_model = step()
         for label, count in per_model.items():
             deleted[label] = deleted.get(label, 0) + count
     # The months those audits were counted in are counted again without them.
