@@ -13,8 +13,10 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from qpa.accounts.models import User
 from qpa.actions.models import Action, ActionReopening
 from qpa.actions.services import action_complete, action_create, action_reopen
+from qpa.assurance.models import Moderation, ModerationDraw, ReAudit, ReAuditDraw
 from qpa.audits.models import Audit, AuditAlert, AuditChange, AuditReply, DomainRating
 from qpa.audits.services import audit_reply
 from qpa.cases.models import Case, CaseStatus
@@ -185,7 +187,8 @@ def test_a_legal_hold_needs_a_reason_and_is_recorded(personas: Personas) -> None
 @override_settings(QPA_RETENTION_CLOSED_CASE_YEARS=7, QPA_RETENTION_CHILD_PROTECTION_YEARS=7)
 def test_purge_deletes_an_audit_with_everything_that_followed_it(db: None) -> None:
     """An audit through the whole process: its history, the alerts it sent, the
-    practitioner's reply, a follow-up action reopened once. When the closed case is past
+    practitioner's reply, a follow-up action reopened once, a re-audit and a moderation.
+    When the closed case is past
     retention, all of it goes with the case, and nothing blocks the purge."""
     world = build_world(per_team=1)
     audit = submit(completed(started(world), overall="Inadequate", child_safe="no"))
@@ -202,6 +205,42 @@ def test_purge_deletes_an_audit_with_everything_that_followed_it(db: None) -> No
     )
     action_reopen(acting_user=world.head, action=action, reason="The minutes are not on file.")
     case = audit.case
+    # Drawn for a re-audit, and its allocation for moderation, each with its second audit.
+    now = timezone.now()
+
+    def second_audit(auditor: User) -> Audit:
+        return Audit.objects.create(
+            case=case,
+            tool_version=audit.tool_version,
+            auditor=auditor,
+            service_area=case.service_area,
+            team=case.team,
+        )
+
+    ReAudit.objects.create(
+        draw=ReAuditDraw.objects.create(
+            quarter="2026-Q3", seed="5eed" * 16, requested_count=1, drawn_at=now
+        ),
+        original=audit,
+        reaudit=second_audit(world.bob),
+        auditor=world.bob,
+        rank=1,
+        due_date=timezone.localdate(),
+    )
+    assert audit.allocation is not None
+    Moderation.objects.create(
+        draw=ModerationDraw.objects.create(
+            cycle=audit.allocation.sampled_case.cycle,
+            share=0.1,
+            seed="5eed" * 16,
+            frame_size=1,
+            drawn_at=now,
+        ),
+        allocation=audit.allocation,
+        moderator=world.amy,
+        moderation_audit=second_audit(world.amy),
+        rank=1,
+    )
     assert AuditChange.objects.filter(audit=audit).exists()
     assert AuditAlert.objects.filter(audit=audit).exists()
     alerted = list(AuditAlert.objects.filter(audit=audit).values_list("notification", flat=True))
@@ -219,7 +258,16 @@ def test_purge_deletes_an_audit_with_everything_that_followed_it(db: None) -> No
     assert report.blocked == {}
     assert report.purged_child_ids == [case.child_id]
     assert not Case.objects.filter(pk=case.pk).exists()
-    for model in (Audit, AuditChange, AuditAlert, AuditReply, Action, ActionReopening):
+    for model in (
+        Audit,
+        AuditChange,
+        AuditAlert,
+        AuditReply,
+        Action,
+        ActionReopening,
+        ReAudit,
+        Moderation,
+    ):
         assert not model.objects.exists(), model.__name__
     # The alerts' own messages named the case: they go too.
     assert not Notification.objects.filter(pk__in=alerted).exists()
