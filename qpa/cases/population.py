@@ -643,8 +643,8 @@ def _sqlite_literal(value: object) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str) and "\x00" not in value:
         return "'" + value.replace("'", "''").replace("%", "%%") + "'"
     raise TypeError(f"{type(value).__name__} is not written as a constant")

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from qpa.reports import disclosure
 from qpa.reports.comparison import compare_summaries, comparison_json
 from qpa.reports.process import process_audits
-from qpa.reports.report import ReportParams, quality_beside_actions
+from qpa.reports.report import ReportParams, action_counts, quality_beside_actions
 from qpa.reports.summary import report_summary
 from qpa.reports.teams import team_audits, team_table, teams_json
 
@@ -91,6 +91,7 @@ def report_document(
         # As the report page shows them, beside its action figures.
         document["assurance"] = quality_beside_actions(
             params,
+            action_counts(params).overdue,
             report_in_full=not document["suppression"]["applied"],
             process_in_full=full,
             refused=unsuppressed and not full,

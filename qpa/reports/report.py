@@ -288,7 +288,10 @@ def action_figures(params: ReportParams, *, today: date | None = None) -> Action
     """The report's action figures (`action_counts`), small ones hidden unless the
     reader sees the report in full; beside the audit-quality figures, `report_figures`
     hides more."""
-    counted = action_counts(params, today=today)
+    return _as_shown(params, action_counts(params, today=today))
+
+
+def _as_shown(params: ReportParams, counted: ActionFigures) -> ActionFigures:
     if not params.suppress:
         return counted
     hide = disclosure.hide_small
@@ -298,13 +301,17 @@ def action_figures(params: ReportParams, *, today: date | None = None) -> Action
 
 
 def quality_beside_actions(
-    params: ReportParams, *, report_in_full: bool, process_in_full: bool, refused: bool
+    params: ReportParams,
+    overdue: int | None,
+    *,
+    report_in_full: bool,
+    process_in_full: bool,
+    refused: bool,
 ) -> tuple[int | None, dict[str, Any]]:
     """The audit-process figures of the report's period as the reader sees them, and the
-    report's overdue actions beside them (`disclosure.overdue_beside_quality`): every
-    channel that shows the two for one report, or either for the same report, gets them
-    from here."""
-    counted = action_counts(params)
+    report's `overdue` actions (`action_counts`) as shown beside them
+    (`disclosure.overdue_beside_quality`): every channel that shows the two for one
+    report, or either for the same report, gets them from here."""
     full = process.process_document(
         period_from=params.period_from,
         period_to=params.period_to,
@@ -312,14 +319,14 @@ def quality_beside_actions(
         suppress=False,
     )
     shown = full if process_in_full else disclosure.suppress_process(full, refused=refused)
-    overdue = disclosure.overdue_beside_quality(
-        counted.overdue,
+    shown_overdue = disclosure.overdue_beside_quality(
+        overdue,
         full["quality"],
         shown["quality"],
         report_in_full=report_in_full,
         process_in_full=process_in_full,
     )
-    return overdue, shown
+    return shown_overdue, shown
 
 
 def number(n: int | None, noun: str, plural: str | None = None) -> str:
@@ -403,14 +410,15 @@ def assurance_figures(params: ReportParams) -> dict[str, Any]:
 def report_figures(params: ReportParams) -> tuple[ActionFigures, dict[str, Any]]:
     """The report's action figures and its assurance figures, each as the reader sees it
     beside the other."""
-    actions = action_figures(params)
+    counted = action_counts(params)
     overdue, assurance = quality_beside_actions(
         params,
+        counted.overdue,
         report_in_full=not params.suppress,
         process_in_full=params.process_in_full,
         refused=params.unsuppressed_refused or not (params.suppress or params.process_in_full),
     )
-    return replace(actions, overdue=overdue), assurance
+    return replace(_as_shown(params, counted), overdue=overdue), assurance
 
 
 def build_report(params: ReportParams) -> Report:
