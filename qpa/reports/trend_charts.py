@@ -159,7 +159,8 @@ def draw_funnel(f: dict[str, Any]) -> Figure:
     ax.set_xlabel("Cases audited in the team")
     ax.set_ylabel("Rated good or better (%)")
     ax.set_title(f["title"], fontsize=9, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no team plotted (all too few): no key to give
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
