@@ -5,8 +5,9 @@ dates, non-breaking spaces, curly quotes, ``#N/A``, ``a) `` code prefixes...).
 Two paths that give the same results. The scalar cleaners (``clean_text``,
 ``parse_date``...) take one cell; every importer uses them for the odd cell. The column
 path (``column_cleaner``) cleans a block of one column's cells at once for the Annex A
-reader: each distinct value is cleaned once per workbook by the scalar cleaner and the rest
-are dictionary look-ups done in C (docs/decisions/0128-cleaning-annex-a-a-column-at-a-time.md).
+reader: each distinct value of a column is cleaned once per workbook by the scalar
+cleaner and the rest are dictionary look-ups done in C
+(docs/decisions/0128-cleaning-annex-a-a-column-at-a-time.md).
 tests/test_tabular_cleaning.py checks, on generated messy cells, that the two agree.
 """
 
@@ -342,7 +343,7 @@ ColumnCleaner = Callable[[Sequence[object]], Cleaned]
 # Equal across types, so one dict key: True == 1 == 1.0. A column mixing them (which
 # calamine never gives for one column of real files) is cleaned cell by cell.
 _NUMBER_TYPES = frozenset({bool, int, float})
-# Distinct values remembered for the columns of one kind; past this the memo starts
+# Distinct values remembered for one column of a workbook; past this the memo starts
 # again, so a column of a million different strings cannot hold memory.
 MEMO_LIMIT = 50_000
 
@@ -355,8 +356,8 @@ def _clean_one(clean: Callable[[object], object], cell: object) -> object:
 
 
 class _MemoisedColumn:
-    """Cleans columns of one kind, a block of cells per call, with a scalar cleaner
-    applied once to each distinct value."""
+    """Cleans one column (in every list of a workbook that has it), a block of cells per
+    call, with a scalar cleaner applied once to each distinct value."""
 
     __slots__ = ("clean", "failing", "memo", "number_types")
 
@@ -430,11 +431,10 @@ def scalar_cleaner(
 
 
 def column_cleaner(kind: ColumnKind | Literal["any"], *, epoch1904: bool = False) -> ColumnCleaner:
-    """A cleaner for the columns of one kind in one workbook (it remembers the values it
-    has seen, each cleaned as a function of the cell alone, so it may serve every column
-    of its kind; make a new one for each file): give it a column's cells a block at a
-    time; it gives back the cleaned cells, a Failure for each that did not clean, and
-    whether there is any Failure."""
+    """A cleaner for one column of one workbook, in every list that has it (it remembers
+    the values it has seen, so make a new one for each file): give it the column's cells
+    a block at a time; it gives back the cleaned cells, a Failure for each that did not
+    clean, and whether there is any Failure."""
     if kind == "id":
         return _id_column
     return _MemoisedColumn(scalar_cleaner(kind, epoch1904=epoch1904))

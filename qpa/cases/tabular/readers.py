@@ -258,7 +258,7 @@ class AnnexAReader:
             max_ratio=max_ratio,
         )
         name = self.path.name
-        self._cleaners: dict[ColumnKind | Literal["any"], ColumnCleaner] = {}
+        self._cleaners: dict[tuple[str, ColumnKind | Literal["any"]], ColumnCleaner] = {}
         try:
             self._workbook = CalamineWorkbook.from_path(str(self.path))
         except Exception as error:  # calamine raises its own error types for bad files
@@ -371,12 +371,15 @@ class AnnexAReader:
         sheet.report, sheet.match = checked.report, checked.match
         sheet.worksheet, sheet.checked = checked.worksheet, True
 
-    def _cleaner(self, kind: ColumnKind | Literal["any"]) -> ColumnCleaner:
-        """One column cleaner of each kind for the whole workbook: a date or a code met in
-        one list is cleaned once for every list (each is a function of the cell alone)."""
-        cleaner = self._cleaners.get(kind)
+    def _cleaner(self, key: str, kind: ColumnKind | Literal["any"]) -> ColumnCleaner:
+        """One cleaner for each column of the workbook, whichever lists have it: a date of
+        birth met in List 6 is not parsed again in List 8 (each value's cleaning is a
+        function of the cell alone). Not one for every column of a kind: the memo's guard
+        against True == 1 == 1.0 would then make one odd column slow every other."""
+        cleaner = self._cleaners.get((key, kind))
         if cleaner is None:
-            cleaner = self._cleaners[kind] = column_cleaner(kind, epoch1904=self._epoch1904)
+            cleaner = column_cleaner(kind, epoch1904=self._epoch1904)
+            self._cleaners[key, kind] = cleaner
         return cleaner
 
     def _sheet_blocks(self, sheet: _Sheet, counter: ProgressCounter) -> Iterator[AnnexBlock]:
@@ -397,7 +400,7 @@ class AnnexAReader:
         present = {c.key: c for c in columns}
         keys = tuple(dict.fromkeys([*(c.key for c in match.spec.columns), *present]))
         plan = [
-            (present[key], self._cleaner(present[key].kind)) if key in present else None
+            (present[key], self._cleaner(key, present[key].kind)) if key in present else None
             for key in keys
         ]
         width = len(keys)
